@@ -1,0 +1,190 @@
+"""The report model: what a report says, independent of how it is written.
+
+Built from the doctree by :mod:`exam_pdf.extract`; read by the checks, the
+status-note transform and the writers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from enum import Enum
+from pathlib import Path
+
+from docutils import nodes
+
+from exam_pdf.source import Source
+
+
+#: The template's placeholder for an answer, e.g. ``--- question 28 fill here ---``.
+PLACEHOLDER = re.compile(
+    r"^[ \t>]*`*-{2,}[ \t]*question[ \t]*\d+[ \t]*fill[ \t]*here[ \t]*-{2,}`*[ \t]*$", re.I | re.M
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    """An inclusive range, e.g. 100-200 words or 1-3 images."""
+
+    min: int
+    max: int
+
+    def __str__(self) -> str:
+        return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
+
+    def as_list(self) -> list[int]:
+        return [self.min, self.max]
+
+
+@dataclasses.dataclass(frozen=True)
+class Constraints:
+    """The limits that apply to one answer."""
+
+    words: Limit | None = None
+    images: Limit | None = None
+    recommended: bool = False
+    """The prompt says "Recommended answer length": breaking it is a warning."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "words": self.words.as_list() if self.words else None,
+            "images": self.images.as_list() if self.images else None,
+            "recommended": self.recommended,
+        }
+
+
+@dataclasses.dataclass
+class ImageRef:
+    """An image the answer shows, or tries to show."""
+
+    uri: str
+    line: int | None
+    kind: str = "markdown"
+    """``markdown`` for ``![..](..)``, ``html`` for ``<img>``, ``link`` for ``[..](x.png)``."""
+    node: nodes.Element | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclasses.dataclass
+class Question:
+    """One ``### Question N`` section."""
+
+    number: int
+    title: str
+    line: int
+    """Line of the heading."""
+    section: nodes.section = dataclasses.field(repr=False)
+    prompt: str = ""
+    """The quoted prompt as plain text, up to and including ``Answer:``."""
+    prompt_constraints: Constraints = dataclasses.field(default_factory=Constraints)
+    """Limits read from the prompt text."""
+    constraints: Constraints = dataclasses.field(default_factory=Constraints)
+    """Limits that apply (the edition's, where it knows the question)."""
+    answer_marker_line: int | None = None
+    """Line of ``Answer:``; None when the report lost it."""
+    answer_text: str = ""
+    """The answer's Markdown source, as the course's checker would cut it."""
+    answer_text_line: int = 0
+    """Line on which :attr:`answer_text` begins."""
+    answer_start: int = 0
+    """First line of the answer (the ``Answer:`` line when the answer starts there)."""
+    answer_end: int = 0
+    """Last line of the answer."""
+    answer_nodes: list[nodes.Node] = dataclasses.field(default_factory=list, repr=False)
+    """The doctree nodes of the answer, after the prompt."""
+    images: list[ImageRef] = dataclasses.field(default_factory=list)
+    duplicate_of: int | None = None
+    """For the second copy of a question: the heading line of the copy that is used."""
+    template_text_left: bool = False
+    """The answer is the blank template's own text for this question."""
+
+    @property
+    def placeholder_left(self) -> bool:
+        """The template's ``--- question N fill here ---`` line is still in the answer."""
+        return bool(PLACEHOLDER.search(self.answer_text))
+
+    @property
+    def unanswered(self) -> bool:
+        """Nothing but the placeholder, quote marks, blank lines or the template's own text."""
+        rest = PLACEHOLDER.sub("", self.answer_text)
+        return self.template_text_left or not rest.strip(" \t\n>*_")
+
+    @property
+    def words(self) -> int:
+        """Words as the course's checker counts them: whitespace-separated tokens of the
+        answer's Markdown. An unanswered question has 0 (the course's tool counts the
+        placeholder's six tokens)."""
+        return 0 if self.unanswered else len(self.answer_text.split())
+
+    def line_at(self, offset: int) -> int:
+        """The file line of a character offset into :attr:`answer_text`."""
+        return self.answer_text_line + self.answer_text.count("\n", 0, offset)
+
+    @property
+    def embedded_images(self) -> list[ImageRef]:
+        """The images the course's checker counts: ``![..](..)`` in the answer."""
+        return [image for image in self.images if image.kind == "markdown"]
+
+
+class BoxState(str, Enum):
+    CHECKED = "checked"
+    UNCHECKED = "unchecked"
+    NOT_APPLICABLE = "not-applicable"
+
+
+@dataclasses.dataclass
+class ChecklistItem:
+    state: BoxState
+    text: str
+    group: str
+    """The heading above the item, e.g. ``Week 1``."""
+    line: int | None
+
+
+@dataclasses.dataclass
+class Edition:
+    """Which template edition the report follows, and how that was decided."""
+
+    name: str
+    questions: int | None
+    detected_by: str
+
+
+@dataclasses.dataclass
+class Report:
+    source: Source
+    document: nodes.document = dataclasses.field(repr=False)
+    title: str = ""
+    questions: list[Question] = dataclasses.field(default_factory=list)
+    """Every question section in document order, duplicates included."""
+    checklist: list[ChecklistItem] = dataclasses.field(default_factory=list)
+    edition: Edition | None = None
+    not_executed: list[nodes.Element] = dataclasses.field(default_factory=list, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @property
+    def answered_questions(self) -> list[Question]:
+        """One question per number: the first copy (duplicates are reported)."""
+        return [q for q in self.questions if q.duplicate_of is None]
+
+    def question(self, number: int) -> Question | None:
+        for question in self.answered_questions:
+            if question.number == number:
+                return question
+        return None
+
+    @property
+    def group(self) -> str | None:
+        """The group number from question 1, if it has one."""
+        first = self.question(1)
+        match = re.search(r"\d+", first.answer_text) if first else None
+        return match.group(0) if match else None
+
+    @property
+    def student_ids(self) -> list[str]:
+        second = self.question(2)
+        if not second:
+            return []
+        return re.findall(r"\b[sS]\d{6}\b", second.answer_text)
