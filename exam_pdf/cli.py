@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,15 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("exam-pdf: interrupted", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("EXAM_PDF_DEBUG"):
+                raise
+            click.echo(
+                f"exam-pdf: internal error: {type(exc).__name__}: {exc} (set EXAM_PDF_DEBUG=1 for details)", err=True
+            )
+            ctx.exit(EXIT_INPUT)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,9 +44,7 @@ def main() -> None:
     """Check, render and archive the exam report of DTU 02476 Machine Learning Operations."""
 
 
-report_argument = click.argument(
-    "path", required=False, type=click.Path(path_type=Path, dir_okay=True, file_okay=True)
-)
+report_argument = click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=True, file_okay=True))
 edition_option = click.option(
     "--edition",
     type=click.Choice(EDITION_CHOICES),
@@ -71,3 +79,110 @@ def check(path: Path | None, output_format: str, edition: str, strict: bool) -> 
         raise ReportError(f"{result.report.path.name}: no '### Question N' sections found; is this the exam report?")
     click.echo(FORMATTERS[output_format](result))
     sys.exit(result.exit_code(strict))
+
+
+def _build_options(function):  # type: ignore[no-untyped-def]
+    function = click.option(
+        "--out",
+        "out",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder for the output (default: beside the README).",
+    )(function)
+    function = click.option("--no-notes", is_flag=True, help="Leave out status notes and summary (a clean copy).")(
+        function
+    )
+    function = click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder for intermediate files (default: .exam-pdf-cache beside the README).",
+    )(function)
+    function = click.option(
+        "--timeout", type=float, default=120, show_default=True, help="Seconds the TeX engine may run."
+    )(function)
+    return edition_option(function)
+
+
+def _run_build(
+    path: Path | None,
+    out: Path | None,
+    no_notes: bool,
+    cache_dir: Path | None,
+    edition: str,
+    timeout: float,
+    html: bool,
+    pdf: bool,
+) -> None:
+    from exam_pdf.builders import build_html, build_pdf, default_work_dir
+    from exam_pdf.formats import finding_line, summary_line
+    from exam_pdf.pipeline import CheckResult, load_report
+    from exam_pdf.source import locate_report, read_source
+
+    report_path = locate_report(path)
+    source = read_source(report_path)
+    if not load_report(report_path, edition).questions:
+        raise ReportError(f"{report_path.name}: no '### Question N' sections found; is this the exam report?")
+    folder = out or source.folder
+    work = cache_dir or default_work_dir(source.path)
+    result: CheckResult | None = None
+    extra = []
+    written = []
+    if html:
+        page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
+        written.append(page)
+    if pdf:
+        document, result, extra = build_pdf(
+            source, folder / "report.pdf", work, notes=not no_notes, edition=edition, timeout=timeout
+        )
+        written.append(document)
+    assert result is not None
+    for finding in sorted(result.findings + extra, key=lambda f: f.sort_key):
+        click.echo(finding_line(result, finding))
+    for item in written:
+        click.echo(f"wrote {item}")
+    click.echo(summary_line(result))
+    sys.exit(result.exit_code())
+
+
+@main.command()
+@report_argument
+@_build_options
+def html(
+    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+) -> None:
+    """Build report.html: one page, opens offline, status note on every question.
+
+    \b
+    Example:
+      exam-pdf html reports/ --out public/
+    """
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=False)
+
+
+@main.command()
+@report_argument
+@_build_options
+def pdf(
+    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+) -> None:
+    """Build report.pdf through Sphinx's LaTeX builder and xelatex.
+
+    \b
+    Example:
+      exam-pdf pdf reports/README.md --no-notes
+    """
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=False, pdf=True)
+
+
+@main.command()
+@report_argument
+@_build_options
+def build(
+    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+) -> None:
+    """Check, then build report.html and report.pdf beside the README (or in --out).
+
+    \b
+    Example:
+      exam-pdf build reports/
+    """
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=True)

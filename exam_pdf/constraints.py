@@ -17,7 +17,7 @@ _NUMBER = r"(\d+|one|two|three|four|five|a|an)"
 _RANGE = rf"{_NUMBER}(?:\s*(?:-|–|—|to)\s*{_NUMBER})?"
 
 _LENGTH = re.compile(
-    rf"(?P<recommended>recommended\s+)?answer\s+length\s*:?\s*(?P<lo>\d+)\s*(?:-|–|—|to)\s*(?P<hi>\d+)\s*words?",
+    r"(?P<recommended>recommended\s+)?answer\s+length\s*:?\s*(?P<lo>\d+)\s*(?:-|–|—|to)\s*(?P<hi>\d+)\s*words?",
     re.I,
 )
 _IMAGES_AFTER_LENGTH = re.compile(rf"words?\s*\+\s*{_RANGE}\s+(?:screenshots?|images?|figures?)", re.I)

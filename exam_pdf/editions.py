@@ -104,6 +104,7 @@ PROFILES: dict[str, EditionProfile] = {
     )
 }  # fmt: skip
 
+
 def _score(prints: Mapping[int, tuple[str, str]], profile: EditionProfile) -> tuple[int, int]:
     """(questions whose prompt matches up to the example, questions that match whole)."""
     pairs = [(prints.get(n), expected) for n, expected in profile.fingerprints.items()]
@@ -134,6 +135,10 @@ def detect(report: Report, requested: str = "auto") -> tuple[Edition, EditionPro
         return Edition(profile.name, profile.question_count, why), profile
     count = len({q.number for q in report.questions})
     return (
-        Edition("custom", None, f"no edition's prompts match ({best} of {len(prints)}); limits read from the prompts, {count} questions"),
+        Edition(
+            "custom",
+            None,
+            f"no edition's prompts match ({best} of {len(prints)}); limits read from the prompts, {count} questions",
+        ),
         None,
     )

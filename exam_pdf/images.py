@@ -79,7 +79,9 @@ def inspect(found: ImageFile) -> ImageFile:
     path = found.path
     size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
-        return dataclasses.replace(found, problem="image-unreadable", detail=f"{size} bytes is over the {MAX_IMAGE_BYTES} byte cap")
+        return dataclasses.replace(
+            found, problem="image-unreadable", detail=f"{size} bytes is over the {MAX_IMAGE_BYTES} byte cap"
+        )
     from PIL import Image, UnidentifiedImageError  # only reports with images pay for Pillow
 
     try:
@@ -88,21 +90,27 @@ def inspect(found: ImageFile) -> ImageFile:
             kind = image.format or "unknown"
             if width * height > MAX_IMAGE_PIXELS:
                 return dataclasses.replace(
-                    found, problem="image-unreadable", detail=f"{width}x{height} pixels is over the cap of {MAX_IMAGE_PIXELS}"
+                    found,
+                    problem="image-unreadable",
+                    detail=f"{width}x{height} pixels is over the cap of {MAX_IMAGE_PIXELS}",
                 )
             image.verify()
     except UnidentifiedImageError:
         return dataclasses.replace(found, problem="image-unreadable", detail="not an image file")
-    except Exception as exc:  # Pillow raises many kinds for damaged files  # noqa: BLE001
+    except Exception as exc:  # Pillow raises many kinds for damaged files
         return dataclasses.replace(found, problem="image-unreadable", detail=f"damaged image ({type(exc).__name__})")
     result = dataclasses.replace(found, format=kind, size=(width, height))
     suffix = path.suffix.lower()
     if kind not in ALLOWED_FORMATS:
         return dataclasses.replace(result, problem="image-format", detail=f"a {kind} file; use PNG or JPEG")
     if suffix not in ALLOWED_SUFFIXES:
-        return dataclasses.replace(result, problem="image-format", detail=f"'{suffix}' files are not allowed; use .png, .jpg or .jpeg")
+        return dataclasses.replace(
+            result, problem="image-format", detail=f"'{suffix}' files are not allowed; use .png, .jpg or .jpeg"
+        )
     if (kind == "PNG") != (suffix == ".png"):
-        return dataclasses.replace(result, problem="image-format", detail=f"a {kind} file named '{path.name}'; fix the file name")
+        return dataclasses.replace(
+            result, problem="image-format", detail=f"a {kind} file named '{path.name}'; fix the file name"
+        )
     return result
 
 

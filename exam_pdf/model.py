@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from docutils import nodes
 
 from exam_pdf.source import Source
 
-
 #: The template's placeholder for an answer, e.g. ``--- question 28 fill here ---``.
-PLACEHOLDER = re.compile(
-    r"^[ \t>]*`*-{2,}[ \t]*question[ \t]*\d+[ \t]*fill[ \t]*here[ \t]*-{2,}`*[ \t]*$", re.I | re.M
-)
+PLACEHOLDER = re.compile(r"^[ \t>]*`*-{2,}[ \t]*question[ \t]*\d+[ \t]*fill[ \t]*here[ \t]*-{2,}`*[ \t]*$", re.I | re.M)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,7 +122,7 @@ class Question:
         return [image for image in self.images if image.kind == "markdown"]
 
 
-class BoxState(str, Enum):
+class BoxState(StrEnum):
     CHECKED = "checked"
     UNCHECKED = "unchecked"
     NOT_APPLICABLE = "not-applicable"

@@ -52,7 +52,7 @@ class ReportRenderer(DocutilsRenderer):
             # ```{include} /etc/passwd``` is shown as the code it is, never run.
             node = nodes.literal_block(token.content, token.content)
             node["language"] = "text"
-            node[NOT_EXECUTED] = f"{name} {info[len(name):].strip()}".strip()
+            node[NOT_EXECUTED] = f"{name} {info[len(name) :].strip()}".strip()
             self.add_line_and_source_path(node, token)
             self.current_node.append(node)
             return

@@ -10,8 +10,8 @@ import dataclasses
 from pathlib import Path
 
 from exam_pdf import constraints
-from exam_pdf.checks import run_checks
 from exam_pdf._fingerprints import TEMPLATE_ANSWERS
+from exam_pdf.checks import run_checks
 from exam_pdf.editions import EditionProfile, detect, fingerprint
 from exam_pdf.extract import build_report
 from exam_pdf.findings import Finding, status

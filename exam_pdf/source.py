@@ -87,9 +87,7 @@ def read_source(path: Path | str) -> Source:
     try:
         size = path.stat().st_size
         if size > MAX_README_BYTES:
-            raise ReportError(
-                f"{path.name}: {size} bytes is more than the {MAX_README_BYTES} bytes a report may have"
-            )
+            raise ReportError(f"{path.name}: {size} bytes is more than the {MAX_README_BYTES} bytes a report may have")
         raw = path.read_bytes()
     except IsADirectoryError:
         raise ReportError(f"{path}: is a folder, not a Markdown file") from None
@@ -115,8 +113,7 @@ def _decode(raw: bytes, name: str) -> dict[str, str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReportError(
-            f"{name}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"
+            f"{name}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from None
     if not text.strip():
         raise ReportError(f"{name}: is empty")

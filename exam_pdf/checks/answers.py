@@ -11,6 +11,7 @@ from exam_pdf.findings import Finding
 from exam_pdf.model import PLACEHOLDER, Limit, Report
 from exam_pdf.rules import Severity
 
+
 @check
 def unanswered(report: Report) -> Iterator[Finding]:
     for question in report.answered_questions:
@@ -26,7 +27,9 @@ def unanswered(report: Report) -> Iterator[Finding]:
                 )
             continue
         if question.template_text_left:
-            yield finding(rules.UNANSWERED, "the blank template's own text is still here: replace it with your answer", question)
+            yield finding(
+                rules.UNANSWERED, "the blank template's own text is still here: replace it with your answer", question
+            )
             continue
         allows_empty = question.constraints.words is not None and question.constraints.words.min == 0
         if allows_empty and not question.placeholder_left:
@@ -143,7 +146,8 @@ def limit_differs(report: Report) -> Iterator[Finding]:
                 enforced = f"enforces {used}" if used else "does not check this"
                 yield finding(
                     rules.LIMIT_DIFFERS,
-                    f"the prompt says {said} {what}; the {report.edition.name} course checker {enforced}, which is used",
+                    f"the prompt says {said} {what}; the {report.edition.name} course checker {enforced}, "
+                    "which is used",
                     question,
                     question.line,
                 )

@@ -25,7 +25,7 @@ def images(report: Report) -> Iterator[Finding]:
             elif image.kind == "html":
                 yield finding(
                     rules.IMAGE_HTML,
-                    f"<img src=\"{image.uri}\"> is not counted by the course's checker: write ![alt]({image.uri})",
+                    f'<img src="{image.uri}"> is not counted by the course\'s checker: write ![alt]({image.uri})',
                     question,
                     image.line,
                 )

@@ -1,0 +1,64 @@
+# exam-pdf: `make demo` and `make test` each do the whole set-up first
+# (Debian packages when missing, a virtualenv, the Python packages).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.exam-pdf-installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# TeX Live and fonts for the PDF, poppler for reading PDFs back in tests,
+# Chromium for the browser tests, pandoc for the benchmark's reference.
+DEB_PACKAGES := latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra \
+	texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core fonts-wqy-zenhei \
+	fonts-symbola poppler-utils chromium pandoc
+DEB_TOOLS    := latexmk xelatex pdftotext pdffonts pdftoppm chromium pandoc fc-match
+
+.PHONY: demo test setup system-deps python-deps lint type docs bench clean
+
+demo: setup
+	@echo "== exam-pdf check (the example breaks a few rules on purpose, so this exits 1)"
+	-$(BIN)/exam-pdf check examples/report
+	@echo "== exam-pdf build"
+	-$(BIN)/exam-pdf build examples/report --out examples/report
+	@test -s examples/report/report.pdf && test -s examples/report/report.html
+	@echo "PDF:  $(CURDIR)/examples/report/report.pdf"
+	@echo "HTML: $(CURDIR)/examples/report/report.html"
+
+test: setup
+	$(BIN)/pytest -q
+	$(BIN)/ruff check exam_pdf tests
+	$(BIN)/ruff format --check exam_pdf tests
+
+setup: system-deps python-deps
+
+system-deps:
+	@missing=""; for tool in $(DEB_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	for font in FreeSerif "DejaVu Sans Mono" "WenQuanYi Zen Hei" Symbola; do \
+		fc-match -f '%{family}' "$$font" 2>/dev/null | grep -qi "$$font" || missing="$$missing font:$$font"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "== installing Debian packages (missing:$$missing)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
+	fi
+
+python-deps: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]' -r requirements-dev.txt
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check exam_pdf tests
+	$(BIN)/ruff format --check exam_pdf tests
+
+type: setup
+	$(BIN)/mypy exam_pdf
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .exam-pdf-cache examples/report/.exam-pdf-cache

@@ -1,0 +1,192 @@
+"""Build a report's HTML page and PDF with Sphinx (and the TeX engine for the PDF).
+
+One Sphinx project per report lives in a work folder: ``src/index.md`` (a copy
+of the report), ``src/_exam_img/`` (normalised figures), ``doctrees/`` (shared
+by the HTML and LaTeX builders, so the report is parsed and checked once),
+``html/`` and ``latex/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+from exam_pdf import __version__
+from exam_pdf.findings import Finding
+from exam_pdf.pipeline import CheckResult
+from exam_pdf.rules import GLYPH_MISSING
+from exam_pdf.source import Source
+
+PACKAGE = Path(__file__).resolve().parent.parent
+IMAGE_DIR = "_exam_img"
+
+
+def templates_dir() -> Path:
+    """``latex_templates/``: beside the package in a checkout, inside it in a wheel."""
+    import latex_templates
+
+    return Path(latex_templates.__file__).resolve().parent
+
+
+def default_work_dir(report: Path) -> Path:
+    """``.exam-pdf-cache/`` beside the report when writable, else the user's cache folder."""
+    beside = report.parent / ".exam-pdf-cache"
+    if os.access(report.parent, os.W_OK):
+        return beside
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "exam-pdf" / hashlib.sha256(str(report).encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class Built:
+    html: Path | None = None
+    pdf: Path | None = None
+    extra_findings: list[Finding] = dataclasses.field(default_factory=list)
+    result: CheckResult | None = None
+
+
+def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
+    from pygments.formatters import HtmlFormatter
+
+    title = f"Exam report: {source.path.parent.name}/{source.path.name}"
+    latex_dir = templates_dir()
+    return {
+        "extensions": ["exam_pdf.sphinxext"],
+        "source_suffix": {".md": "exam-report"},
+        "root_doc": "index",
+        "project": "02476 exam report",
+        "language": "en",
+        "exam_pdf_source": str(source.path),
+        "exam_pdf_edition": edition,
+        "exam_pdf_notes": notes,
+        "exam_pdf_image_dir": IMAGE_DIR,
+        "templates_path": [str(latex_dir)],
+        "html_theme": "exam",
+        "html_theme_path": [str(PACKAGE / "theme")],
+        "html_math_renderer": "exam_pdf",
+        "html_copy_source": False,
+        "html_use_index": False,
+        "html_domain_indices": False,
+        "html_permalinks": False,
+        "html_context": {
+            "exam_css": (PACKAGE / "theme" / "exam.css").read_text(),
+            "exam_pygments_css": HtmlFormatter(style="default").get_style_defs(".highlight"),
+            "exam_version": __version__,
+            "exam_title": title,
+            "exam_source": source.path.name,
+        },
+        "latex_engine": "xelatex",
+        "latex_documents": [("index", "report.tex", title, "", "howto")],
+        "latex_additional_files": [str(latex_dir / "exampdf.sty")],
+        "latex_use_xindy": False,
+        "latex_show_urls": "no",
+        "latex_elements": {
+            "papersize": "a4paper",
+            "pointsize": "11pt",
+            "fontpkg": "\\setmainfont{FreeSerif}\\setsansfont{FreeSans}"
+            "\\setmonofont{DejaVu Sans Mono}[Scale=MatchLowercase]",
+            "geometry": "\\usepackage[a4paper,margin=2.2cm,headheight=14pt]{geometry}",
+            "sphinxsetup": "verbatimforcewraps, verbatimmaxunderfull=0, verbatimhintsturnover=false",
+            "fncychap": "",
+            "maketitle": "",
+            "tableofcontents": "",
+            "makeindex": "",
+            "printindex": "",
+            "releasename": "",
+        },
+    }
+
+
+def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str):  # type: ignore[no-untyped-def]
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    src = work / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    index = src / "index.md"
+    if not index.exists() or index.read_bytes() != source.raw:
+        index.write_bytes(source.raw)
+    warnings = io.StringIO()
+    with patch_docutils(str(src)), docutils_namespace():
+        app = Sphinx(
+            str(src),
+            None,
+            str(work / builder),
+            str(work / "doctrees"),
+            builder,
+            confoverrides=_config(source, notes, edition),
+            status=None,
+            warning=warnings,
+            freshenv=False,
+            parallel=0,
+        )
+        app.build()
+    return app
+
+
+def build_html(
+    source: Source, out: Path, work: Path, notes: bool = True, edition: str = "auto"
+) -> tuple[Path, CheckResult]:
+    """Write ``out`` (one HTML file; figures referenced relative to it)."""
+    app = _sphinx(source, work, "html", notes, edition)
+    result: CheckResult = app.env.exam_pdf_results["index"]
+    page = (work / "html" / "index.html").read_text("utf-8")
+    originals: dict[str, str] = getattr(app.env, "exam_pdf_figures", {})
+    page = _relink_figures(page, originals)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.parent.resolve() != source.folder:
+        for original in set(originals.values()):
+            target = out.parent / original
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source.folder / original, target)
+    _atomic_write(out, page.encode("utf-8"))
+    return out, result
+
+
+def _relink_figures(page: str, originals: dict[str, str]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return match.group(1) + (quote(originals[name]) if name in originals else match.group(0)[len(match.group(1)) :])
+
+    return re.sub(r'((?:src|href)=")_images/([^"]+)', swap, page)
+
+
+def build_pdf(
+    source: Source, out: Path, work: Path, notes: bool = True, edition: str = "auto", timeout: float = 120
+) -> tuple[Path, CheckResult, list[Finding]]:
+    from exam_pdf.builders.engine import compile_pdf, missing_characters, require_tex
+
+    require_tex()
+    app = _sphinx(source, work, "latex", notes, edition)
+    result: CheckResult = app.env.exam_pdf_results["index"]
+    found = [
+        Finding(
+            GLYPH_MISSING,
+            GLYPH_MISSING.severity,
+            None,
+            line,
+            f"'{char}' (U+{ord(char):04X}) has no font; the PDF shows [U+{ord(char):04X}]",
+        )
+        for char, line in getattr(app.builder, "exam_glyph_lines", [])
+    ]
+    tex = work / "latex" / "report.tex"
+    pdf = compile_pdf(tex, timeout=timeout)
+    for char in missing_characters(tex.with_suffix(".log")):
+        found.append(
+            Finding(GLYPH_MISSING, GLYPH_MISSING.severity, None, None, f"the TeX engine could not print '{char}'")
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out, pdf.read_bytes())
+    return out, result, found
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

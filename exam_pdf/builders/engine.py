@@ -1,0 +1,119 @@
+"""Run the TeX engine on a generated .tex file: safely, in a clean folder, with limits.
+
+- latexmk runs with ``-norc`` and exam-pdf's own rc file, never one from the
+  build folder (a report file could otherwise be run as Perl);
+- shell escape is off, ``openin_any=p`` and ``openout_any=p`` keep TeX from
+  reading or writing outside the build folder;
+- the engine has a wall-clock timeout and a memory cap, and its whole process
+  group is killed on expiry.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from exam_pdf.errors import BuildError
+
+ENGINE = "xelatex"
+TIMEOUT_SECONDS = 120
+MEMORY_BYTES = 4 * 1024**3
+
+LATEXMKRC = """\
+$pdf_mode = 5;
+$xelatex = 'xelatex -no-shell-escape -interaction=nonstopmode -halt-on-error -file-line-error %O %S';
+$max_repeat = 4;
+$bibtex_use = 0;
+$makeindex = 'true %O %S';
+$silent = 1;
+"""
+
+DEBIAN_PACKAGES = (
+    "latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
+    "fonts-freefont-otf fonts-dejavu-core fonts-wqy-zenhei fonts-symbola"
+)
+
+
+def require_tex() -> None:
+    missing = [tool for tool in ("latexmk", ENGINE) if shutil.which(tool) is None]
+    if missing:
+        raise BuildError(
+            f"{' and '.join(missing)} not found: install TeX Live, e.g. "
+            f"'apt-get install {DEBIAN_PACKAGES}' (or run 'make demo', which does it)"
+        )
+
+
+def _limits() -> None:  # runs in the child, before exec
+    os.setsid()
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+
+def tex_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXINPUTS", "TEXMF"))}
+    env.update(
+        openin_any="p",
+        openout_any="p",
+        shell_escape="f",
+        FORCE_SOURCE_DATE="1",
+        max_print_line="1000",
+        LC_ALL="C.UTF-8",
+    )
+    env.setdefault("SOURCE_DATE_EPOCH", "0")
+    return env
+
+
+def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: int | None = None) -> Path:
+    """Compile ``tex`` in its folder; return the PDF or raise BuildError with the first TeX error."""
+    require_tex()
+    folder = tex.parent
+    rc = folder / "exam-pdf.latexmkrc"
+    rc.write_text(LATEXMKRC)
+    env = tex_environment()
+    if source_date_epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    command = ["latexmk", "-norc", "-r", rc.name, "-pdfxe", tex.name]
+    try:
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_limits,
+        )
+    except OSError as exc:
+        raise BuildError(f"cannot run latexmk: {exc}") from None
+    try:
+        process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise BuildError(f"the TeX engine did not finish within {timeout:g} s and was stopped") from None
+    pdf = tex.with_suffix(".pdf")
+    if process.returncode != 0 or not pdf.exists():
+        raise BuildError(first_error(tex.with_suffix(".log")))
+    return pdf
+
+
+def first_error(log: Path) -> str:
+    """The first error of a TeX log, in one line, with where the full log is."""
+    text = log.read_text("utf-8", "replace") if log.exists() else ""
+    match = re.search(r"^(?:\S*:\d+: |! )(.+)$", text, re.M)
+    where = f" (full log: {log})"
+    if not match:
+        return "LaTeX failed without an error message" + where
+    return f"LaTeX error: {match.group(1).strip()}{where}"
+
+
+def missing_characters(log: Path) -> list[str]:
+    """Characters the engine could not print ("Missing character: There is no X in font Y!")."""
+    text = log.read_text("utf-8", "replace") if log.exists() else ""
+    return re.findall(r"Missing character: There is no (.+?) \(U\+[0-9A-F]+\)? ?in font", text) or re.findall(
+        r"Missing character: There is no (\S+) in font", text
+    )

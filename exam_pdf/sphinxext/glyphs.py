@@ -1,0 +1,106 @@
+"""Pick a font for every character of the PDF, so that no text is silently lost.
+
+xelatex prints nothing for a character its current font lacks (only the log
+says "Missing character"). exam-pdf therefore decides per character, from the
+fonts' own character maps: the main font where it has the glyph, else the first
+fallback that has it (symbols, CJK, emoji), else a visible ``[U+XXXX]`` marker
+and a ``glyph-missing`` finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import shutil
+import subprocess
+
+#: The fonts, all from Debian packages the Makefile installs (see README).
+MAIN_FONT = "FreeSerif"  # fonts-freefont-otf
+SANS_FONT = "FreeSans"
+MONO_FONT = "DejaVu Sans Mono"  # fonts-dejavu-core
+#: (LaTeX command, font family) in the order they are tried.
+FALLBACKS = (
+    ("examfontsymbols", "DejaVu Sans"),  # fonts-dejavu-core: arrows, math, box drawing
+    ("examfontcjk", "WenQuanYi Zen Hei"),  # fonts-wqy-zenhei: Chinese, Japanese, Korean
+    ("examfontemoji", "Symbola"),  # fonts-symbola: emoji and pictographs (monochrome)
+)
+#: Characters that join their neighbours (zero-width joiner, variation selectors).
+_JOINERS = {0x200D, 0xFE0E, 0xFE0F}
+
+
+@functools.cache
+def font_file(family: str) -> str | None:
+    if not shutil.which("fc-match"):
+        return None
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{family}", family], capture_output=True, text=True, check=False
+    ).stdout.split("\n")
+    if len(found) < 2 or family.lower() not in found[1].lower():
+        return None  # fontconfig substituted another family: this one is not installed
+    return found[0]
+
+
+@functools.cache
+def coverage(family: str) -> frozenset[int]:
+    path = font_file(family)
+    if path is None:
+        return frozenset()
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, fontNumber=0, lazy=True) as font:
+        return frozenset(font.getBestCmap() or ())
+
+
+@dataclasses.dataclass
+class GlyphPlan:
+    """What :func:`route` decided for a text: the fallbacks used and what is missing."""
+
+    used: set[str] = dataclasses.field(default_factory=set)
+    missing: list[str] = dataclasses.field(default_factory=list)
+
+
+def route(text: str, plan: GlyphPlan, main: str = MAIN_FONT) -> str:
+    """Wrap runs of characters the main font lacks in fallback-font groups (TeX source)."""
+    if text.isascii():
+        return text
+    primary = coverage(main)
+    out: list[str] = []
+    run_font: str | None = None
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.append(f"{{\\{run_font}{{}}{''.join(run)}}}" if run_font else "".join(run))
+            run.clear()
+
+    for char in text:
+        code = ord(char)
+        if code < 128 or code in primary or (code in _JOINERS and run_font is None):
+            target = None
+        elif code in _JOINERS:
+            target = run_font
+        else:
+            target = next((cmd for cmd, family in FALLBACKS if code in coverage(family)), "")
+        if target == "":
+            flush()
+            run_font = None
+            plan.missing.append(char)
+            out.append(f"\\examnoglyph{{U+{code:04X}}}")
+            continue
+        if target != run_font:
+            flush()
+            run_font = target
+        if target:
+            plan.used.add(target)
+        run.append(char)
+    flush()
+    return "".join(out)
+
+
+def preamble(plan: GlyphPlan) -> str:
+    """fontspec declarations for the fallbacks a document uses (and only those: loading costs time)."""
+    lines = []
+    for command, family in FALLBACKS:
+        if command in plan.used:
+            lines.append(f"\\newfontfamily\\{command}{{{family}}}")
+    return "\n".join(lines)

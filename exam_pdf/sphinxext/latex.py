@@ -1,0 +1,164 @@
+"""exam-pdf's LaTeX translator: every character printable, nothing unescaped that could run.
+
+Sphinx escapes text, but math is passed to TeX as written. A report's math is
+only passed on when every control sequence in it is on an allowlist of math
+commands and its braces balance; anything else (``\\input``, ``\\write18``,
+``\\def``, ``\\catcode``, ``^^`` escapes) is printed as code instead. Raw HTML
+from the report is printed as its text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from docutils import nodes
+from sphinx.writers.latex import LaTeXTranslator
+
+from exam_pdf.parse import REPORT_HTML
+from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, preamble, route
+
+_GREEK = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho "
+    "varrho sigma varsigma tau upsilon phi varphi chi psi omega "
+    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
+)
+_OPERATORS = (
+    "frac dfrac tfrac sqrt sum prod int iint oint lim limsup liminf sup inf max min arg argmax argmin log ln exp "
+    "sin cos tan sinh cosh tanh det dim ker Pr mathbb mathbf mathrm mathcal mathit mathsf mathtt boldsymbol "
+    "text textbf textit operatorname left right big Big bigg Bigg middle cdot cdots ldots dots vdots ddots times "
+    "div pm mp leq geq le ge neq ne approx sim simeq equiv propto infty partial nabla forall exists in notin "
+    "subset subseteq supset supseteq cup cap setminus emptyset varnothing to rightarrow leftarrow Rightarrow "
+    "Leftarrow leftrightarrow Leftrightarrow mapsto implies iff hat bar tilde vec dot ddot overline underline "
+    "widehat widetilde overbrace underbrace quad qquad top intercal circ star ast bullet oplus otimes odot "
+    "langle rangle lceil rceil lfloor rfloor vert Vert mid parallel perp angle prime ell hbar Re Im binom "
+    "begin end matrix pmatrix bmatrix vmatrix cases aligned align split array displaystyle textstyle "
+    "scriptstyle limits nolimits lbrace rbrace backslash colon not neg land lor wedge vee ll gg log"
+)
+SAFE_MATH_COMMANDS = frozenset((_GREEK + " " + _OPERATORS).split())
+_MATH_ENVIRONMENTS = frozenset({"matrix", "pmatrix", "bmatrix", "vmatrix", "cases", "aligned", "array", "split"})
+_CONTROL = re.compile(r"\\([a-zA-Z@]+|.)")
+
+
+def math_is_safe(tex: str) -> bool:
+    """True when ``tex`` uses only allowlisted commands, balanced braces and no TeX tricks."""
+    if "^^" in tex or "#" in tex or "%" in tex.replace("\\%", "") or len(tex) > 5000:
+        return False
+    depth = 0
+    for char in _CONTROL.sub("", tex):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    if depth:
+        return False
+    for match in _CONTROL.finditer(tex):
+        name = match.group(1)
+        if len(name) == 1 and not name.isalpha():
+            if name in "{}_&$,;:! |\\^.[]()<>/-":
+                continue
+            return False
+        if name not in SAFE_MATH_COMMANDS:
+            return False
+    for env in re.findall(r"\\(?:begin|end)\s*\{([^}]*)\}", tex):
+        if env not in _MATH_ENVIRONMENTS:
+            return False
+    return True
+
+
+class ExamLaTeXTranslator(LaTeXTranslator):
+    """Sphinx's LaTeX translator with font fallback, math allowlist and safe raw handling."""
+
+    def __init__(self, document: nodes.document, builder: Any, theme: Any) -> None:
+        self.glyphs = GlyphPlan()
+        self._line: int | None = None
+        self.glyph_lines: list[tuple[str, int | None]] = []
+        super().__init__(document, builder, theme)
+        builder.exam_glyph_lines = self.glyph_lines
+        self.elements.setdefault("exam_summary", "")
+        self.elements["exam"] = self._title_page(builder)
+
+    def _title_page(self, builder: Any) -> dict[str, str]:
+        """Title-page fields from the check result, escaped for LaTeX."""
+        from exam_pdf import __version__
+        from exam_pdf.dates import source_date
+        from exam_pdf.formats import summary_line
+
+        results = getattr(builder.env, "exam_pdf_results", {})
+        result = results.get(builder.config.root_doc) or next(iter(results.values()), None)
+        fields = {"version": __version__, "course": "02476 Machine Learning Operations, DTU"}
+        if result is None:
+            fields.update(title="Report", group="?", students="", edition="", date="", check="")
+        else:
+            report = result.report
+            edition = report.edition
+            date, _ = source_date(report.path)
+            fields.update(
+                title=report.title or "Exam report",
+                group=report.group or "?",
+                students=", ".join(report.student_ids) or "(no study numbers given)",
+                edition=f"{edition.name}" if edition else "unknown",
+                date=date.strftime("%Y-%m-%d"),
+                check=summary_line(result),
+            )
+        return {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
+
+    def dispatch_visit(self, node: nodes.Node) -> None:
+        self._line = getattr(node, "line", None) or self._line
+        super().dispatch_visit(node)
+
+    def encode(self, text: str) -> str:
+        return self._route(super().encode(text))
+
+    def _route(self, tex: str, main: str | None = None) -> str:
+        before = len(self.glyphs.missing)
+        routed = route(tex, self.glyphs, main) if main else route(tex, self.glyphs)
+        for char in self.glyphs.missing[before:]:
+            self.glyph_lines.append((char, self._line))
+        return routed
+
+    def visit_literal_block(self, node: nodes.Element) -> None:
+        start = len(self.body)
+        try:
+            super().visit_literal_block(node)
+        finally:
+            for index in range(start, len(self.body)):
+                self.body[index] = self._route(self.body[index], MONO_FONT)
+
+    def visit_math(self, node: nodes.Element) -> None:
+        if math_is_safe(node.astext()):
+            super().visit_math(node)
+            return
+        self.body.append(r"\sphinxcode{\sphinxupquote{" + self.encode("$" + node.astext() + "$") + "}}")
+        raise nodes.SkipNode
+
+    def visit_math_block(self, node: nodes.Element) -> None:
+        if math_is_safe(node.astext()):
+            super().visit_math_block(node)
+            return
+        self.body.append("\n\\begin{sphinxVerbatim}[commandchars=\\\\\\{\\}]\n")
+        self.body.append(self.encode(node.astext()))
+        self.body.append("\n\\end{sphinxVerbatim}\n")
+        raise nodes.SkipNode
+
+    def visit_raw(self, node: nodes.Element) -> None:
+        if node.get(REPORT_HTML):
+            text = html_text(node.astext())
+            if text.strip():
+                self.body.append(self.encode(text))
+            raise nodes.SkipNode
+        if "latex" in node.get("format", "").split() and node.astext().strip() == "\\\\":
+            self.body.append("\\\\\n")  # MyST's own hard line break
+        raise nodes.SkipNode
+
+    def astext(self) -> str:
+        self.elements["preamble"] = self.elements.get("preamble", "") + "\n" + preamble(self.glyphs)
+        return super().astext()
+
+
+def html_text(markup: str) -> str:
+    """The text of an HTML fragment, with its tags (and anything inside scripts) removed."""
+    import nh3
+
+    cleaned = nh3.clean(markup, tags=set(), clean_content_tags={"script", "style"})
+    return html.unescape(cleaned)

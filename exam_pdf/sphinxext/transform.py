@@ -1,0 +1,263 @@
+"""The read-time transform: run the checks on the doctree and show their findings in it.
+
+For a page that is a report it
+- replaces figures that are missing, outside the report or unusable by a framed
+  placeholder, and (in exam-pdf's own builds) points the others at normalised copies;
+- sets each prompt apart (a container with class ``exam-prompt``);
+- turns the checklist's ``[x]``, ``[ ]`` and ``[-]`` into check boxes;
+- inserts a status note after each answer and a summary near the top.
+
+The findings come from :func:`exam_pdf.pipeline.check_report`, the same
+engine as ``exam-pdf check``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
+from exam_pdf.findings import Finding
+from exam_pdf.formats import limit_text
+from exam_pdf.images import look_at
+from exam_pdf.model import Question, Report
+from exam_pdf.parse import REPORT_HTML
+from exam_pdf.pipeline import CheckResult, apply_edition, check_report
+from exam_pdf.source import read_source
+from exam_pdf.sphinxext import figures
+from exam_pdf.sphinxext.nodes import checkbox, exam_summary, image_placeholder, status_note
+
+_BOX = re.compile(r"^\[( |x|X|-)\]\s")
+_BOX_STATE = {" ": "unchecked", "x": "checked", "X": "checked", "-": "not-applicable"}
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_STATUS_WORD = {"pass": "passes", "warn": "has warnings", "fail": "breaks the rules"}
+
+
+class ReportTransform(SphinxTransform):
+    """Check a report page and decorate it with the findings."""
+
+    default_priority = 180
+
+    def apply(self, **kwargs: Any) -> None:
+        sections = list(self.document.findall(nodes.section))
+        if not any(QUESTION_TITLE.match(s[0].astext()) for s in sections):
+            return
+        config = self.config
+        path = Path(config.exam_pdf_source or self.env.doc2path(self.env.docname))
+        source = read_source(path)
+        report = build_report(source, self.document)
+        apply_edition(report, config.exam_pdf_edition)
+        result = check_report(report)
+        results = self.env.__dict__.setdefault("exam_pdf_results", {})
+        results[self.env.docname] = result
+        image_dir = Path(self.env.srcdir) / config.exam_pdf_image_dir if config.exam_pdf_image_dir else None
+        originals = self.env.__dict__.setdefault("exam_pdf_figures", {})
+        show_images(self.document, source.folder, image_dir, config.exam_pdf_image_dir, originals)
+        mark_prompts(report)
+        mark_checkboxes(self.document)
+        if config.exam_pdf_notes:
+            add_notes(result)
+            add_summary(result)
+
+
+def show_images(
+    document: nodes.document, folder: Path, image_dir: Path | None, uri_prefix: str, originals: dict[str, str]
+) -> None:
+    """Validate every figure; placeholders for bad ones, normalised copies for good ones.
+
+    ``originals`` collects, per normalised file name, the path the report wrote.
+    """
+    for raw in list(document.findall(nodes.raw)):
+        if raw.get(REPORT_HTML) and _IMG_TAG.search(raw.astext()):
+            _split_html_images(raw)
+    for image in list(document.findall(nodes.image)):
+        uri = local_uri(image["uri"])
+        found = look_at(uri, folder)
+        if not found.usable or found.path is None:
+            image.replace_self(placeholder(uri, found.detail))
+            continue
+        if image_dir is not None:
+            name = figures.normalise(found, image_dir)
+            image["uri"] = "/" + uri_prefix + "/" + name
+            originals[name] = uri
+        image["exam_original"] = uri
+
+
+def _split_html_images(raw: nodes.raw) -> None:
+    """Give each ``<img>`` of a raw HTML block its own image node (checked like the others)."""
+    html = raw.astext()
+    images = []
+    for tag in _IMG_TAG.findall(html):
+        src = _SRC.search(tag)
+        if not src:
+            continue
+        alt = _ALT.search(tag)
+        uri = next(g for g in src.groups() if g is not None)
+        image = nodes.image(uri=uri, alt=next((g for g in alt.groups() if g), "") if alt else "")
+        image.line = raw.line
+        images.append(image)
+    rest = _IMG_TAG.sub("", html)
+    new_raw = nodes.raw(rest, rest, format="html")
+    new_raw[REPORT_HTML] = True
+    new_raw.line = raw.line
+    inline = isinstance(raw.parent, nodes.TextElement)
+    holder: list[nodes.Node] = (
+        [new_raw, *images] if inline else [new_raw, *(nodes.paragraph("", "", i) for i in images)]
+    )
+    raw.replace_self(holder)
+
+
+def placeholder(uri: str, reason: str) -> image_placeholder:
+    box = image_placeholder(uri=uri)
+    box += nodes.paragraph("", "", nodes.strong("", "Figure not shown: "), nodes.literal(uri, uri))
+    box += nodes.paragraph("", reason)
+    return box
+
+
+def mark_prompts(report: Report) -> None:
+    """Wrap each question's prompt quote in a container with class ``exam-prompt``."""
+    for question in report.questions:
+        section = question.section
+        for child in list(section.children[1:]):
+            if isinstance(child, nodes.block_quote):
+                box = nodes.container(classes=["exam-prompt"])
+                box.extend(child.children)
+                child.replace_self(box)
+            elif child in question.answer_nodes or isinstance(child, nodes.section):
+                break
+
+
+def mark_checkboxes(document: nodes.document) -> None:
+    """``* [x] text`` becomes a check box and the text (outside the questions)."""
+    for item in document.findall(nodes.list_item):
+        if not item.children or not isinstance(item[0], nodes.paragraph):
+            continue
+        paragraph = item[0]
+        first = paragraph.children[0] if paragraph.children else None
+        if not isinstance(first, nodes.Text):
+            continue
+        match = _BOX.match(str(first))
+        if not match:
+            continue
+        paragraph.children[0] = nodes.Text(str(first)[match.end() :])
+        paragraph.children[0].parent = paragraph
+        paragraph.insert(0, checkbox(state=_BOX_STATE[match.group(1)]))
+        item["classes"].append("exam-checklist-item")
+
+
+def note_for(result: CheckResult, question: Question) -> status_note:
+    findings = result.for_question(question)
+    state = result.status_of(question)
+    note = status_note(status=state, question=question.number)
+    summary = f"Question {question.number} {_STATUS_WORD[state]}: {question.words} words"
+    if question.constraints.words:
+        summary += f" ({question.constraints.words} asked)"
+    if question.constraints.images or question.embedded_images:
+        summary += f", {len(question.embedded_images)} images"
+        if question.constraints.images:
+            summary += f" ({question.constraints.images} asked)"
+    if question.duplicate_of is not None:
+        summary = f"Question {question.number}: a second copy (first at line {question.duplicate_of}); not checked"
+    note += nodes.paragraph("", "", nodes.strong("", summary))
+    if findings and question.duplicate_of is None:
+        note += _finding_list(findings)
+    return note
+
+
+def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
+    items = nodes.bullet_list()
+    for f in findings:
+        items += nodes.list_item(
+            "",
+            nodes.paragraph(
+                "",
+                "",
+                nodes.strong("", f"{f.severity.value} "),
+                nodes.literal("", f.rule.id),
+                nodes.Text(f": {f.message}"),
+            ),
+        )
+    return items
+
+
+def add_notes(result: CheckResult) -> None:
+    for question in result.report.questions:
+        target: nodes.Element = question.section
+        while target.children and isinstance(target.children[-1], nodes.section):
+            target = target.children[-1]  # type: ignore[assignment]
+        target += note_for(result, question)
+
+
+def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["exam-table"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    head += nodes.row("", *(nodes.entry("", nodes.paragraph("", h)) for h in headers))
+    body = nodes.tbody()
+    group += body
+    for cells in rows:
+        row = nodes.row()
+        for cell in cells:
+            content = nodes.paragraph("", cell) if isinstance(cell, str) else nodes.paragraph("", "", cell)
+            row += nodes.entry("", content)
+        body += row
+    return table
+
+
+def add_summary(result: CheckResult) -> None:
+    report = result.report
+    box = exam_summary()
+    edition = report.edition
+    about = f"Template edition {edition.name} ({edition.detected_by})." if edition else ""
+    box += nodes.paragraph(
+        "",
+        "",
+        nodes.strong("", "Compliance summary. "),
+        nodes.Text(
+            f"{result.passed} of {len(report.answered_questions)} questions pass; "
+            f"{result.errors} errors, {result.warnings} warnings. {about}"
+        ),
+    )
+    rows: list[list[nodes.Node | str]] = []
+    for question in report.answered_questions:
+        state = result.status_of(question)
+        rows.append(
+            [
+                str(question.number),
+                str(question.words),
+                limit_text(question),
+                str(len(question.embedded_images)),
+                nodes.inline("", state, classes=[f"exam-status-{state}"]),
+            ]
+        )
+    box += _table(["Question", "Words", "Limit", "Images", "Status"], rows, [10, 10, 30, 10, 10])
+    general = [f for f in result.findings if f.question is None]
+    if general:
+        box += nodes.paragraph("", "Findings about the whole report:")
+        box += _finding_list(general)
+    if report.checklist:
+        groups: dict[str, list[int]] = {}
+        for item in report.checklist:
+            counts = groups.setdefault(item.group, [0, 0, 0])
+            counts[["checked", "not-applicable", "unchecked"].index(item.state.value)] += 1
+        box += nodes.paragraph("", "", nodes.strong("", "Checklist."))
+        box += _table(
+            ["Part", "Checked", "Not applicable", "Unchecked"],
+            [[group, *map(str, counts)] for group, counts in groups.items()],
+            [30, 10, 10, 10],
+        )
+    first = report.document.next_node(nodes.section)
+    if first is not None:
+        first.insert(1, box)
+    else:
+        report.document.insert(0, box)
