@@ -131,7 +131,7 @@ def _run_build(
         written.append(page)
     if pdf:
         document, result, extra = build_pdf(
-            source, folder / "report.pdf", work, notes=not no_notes, edition=edition, timeout=timeout
+            source, folder / "report.pdf", work, notes=not no_notes, edition=edition, timeout=timeout, fresh=not html
         )
         written.append(document)
     assert result is not None

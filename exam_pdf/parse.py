@@ -50,7 +50,9 @@ class ReportRenderer(DocutilsRenderer):
         name = info.split(maxsplit=1)[0] if info else ""
         if name.startswith("{") and name.endswith("}"):
             # ```{include} /etc/passwd``` is shown as the code it is, never run.
-            node = nodes.literal_block(token.content, token.content)
+            fence = token.markup or "```"
+            shown = f"{fence}{info}\n{token.content}{fence}"
+            node = nodes.literal_block(shown, shown)
             node["language"] = "text"
             node[NOT_EXECUTED] = f"{name} {info[len(name) :].strip()}".strip()
             self.add_line_and_source_path(node, token)
@@ -79,7 +81,7 @@ def markdown_parser(config: MdParserConfig | None = None) -> MarkdownIt:
     config = config or MdParserConfig()
     md = (
         MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}, renderer_cls=ReportRenderer)
-        .enable(["table", "strikethrough"])
+        .enable(["table", "strikethrough", "linkify"])
         .disable(list(DISABLED_SYNTAX))
         .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     )

@@ -103,7 +103,9 @@ def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
     }
 
 
-def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str):  # type: ignore[no-untyped-def]
+def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str, fresh: bool):  # type: ignore[no-untyped-def]
+    """Run one Sphinx build. ``fresh`` re-reads the report (figures may have changed even
+    when the README did not); the second builder of ``exam-pdf build`` reuses that read."""
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -123,7 +125,7 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str)
             confoverrides=_config(source, notes, edition),
             status=None,
             warning=warnings,
-            freshenv=False,
+            freshenv=fresh,
             parallel=0,
         )
         app.build()
@@ -131,10 +133,10 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str)
 
 
 def build_html(
-    source: Source, out: Path, work: Path, notes: bool = True, edition: str = "auto"
+    source: Source, out: Path, work: Path, notes: bool = True, edition: str = "auto", fresh: bool = True
 ) -> tuple[Path, CheckResult]:
     """Write ``out`` (one HTML file; figures referenced relative to it)."""
-    app = _sphinx(source, work, "html", notes, edition)
+    app = _sphinx(source, work, "html", notes, edition, fresh)
     result: CheckResult = app.env.exam_pdf_results["index"]
     page = (work / "html" / "index.html").read_text("utf-8")
     originals: dict[str, str] = getattr(app.env, "exam_pdf_figures", {})
@@ -158,12 +160,18 @@ def _relink_figures(page: str, originals: dict[str, str]) -> str:
 
 
 def build_pdf(
-    source: Source, out: Path, work: Path, notes: bool = True, edition: str = "auto", timeout: float = 120
+    source: Source,
+    out: Path,
+    work: Path,
+    notes: bool = True,
+    edition: str = "auto",
+    timeout: float = 120,
+    fresh: bool = True,
 ) -> tuple[Path, CheckResult, list[Finding]]:
     from exam_pdf.builders.engine import compile_pdf, missing_characters, require_tex
 
     require_tex()
-    app = _sphinx(source, work, "latex", notes, edition)
+    app = _sphinx(source, work, "latex", notes, edition, fresh)
     result: CheckResult = app.env.exam_pdf_results["index"]
     found = [
         Finding(

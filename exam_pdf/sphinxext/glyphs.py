@@ -26,6 +26,8 @@ FALLBACKS = (
 )
 #: Characters that join their neighbours (zero-width joiner, variation selectors).
 _JOINERS = {0x200D, 0xFE0E, 0xFE0F}
+#: Invisible characters left to TeX as they are (U+200B marks a line-break point).
+_PASS = {0x200B}
 
 
 @functools.cache
@@ -75,7 +77,7 @@ def route(text: str, plan: GlyphPlan, main: str = MAIN_FONT) -> str:
 
     for char in text:
         code = ord(char)
-        if code < 128 or code in primary or (code in _JOINERS and run_font is None):
+        if code < 128 or code in primary or code in _PASS or (code in _JOINERS and run_font is None):
             target = None
         elif code in _JOINERS:
             target = run_font

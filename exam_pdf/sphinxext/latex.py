@@ -66,6 +66,23 @@ def math_is_safe(tex: str) -> bool:
     return True
 
 
+_LONG = 24
+_LONG_RUN = re.compile(rf"\S{{{_LONG},}}")
+_BREAK = "\u200b"  # marks a break point until the text is escaped
+
+
+def _breakable(match: re.Match[str]) -> str:
+    """Allow a line break after separators, and at least every 16 characters."""
+    out, since = [], 0
+    for char in match.group(0):
+        out.append(char)
+        since += 1
+        if char in "/_.-=&?:,;" or since >= 16:
+            out.append(_BREAK)
+            since = 0
+    return "".join(out)
+
+
 class ExamLaTeXTranslator(LaTeXTranslator):
     """Sphinx's LaTeX translator with font fallback, math allowlist and safe raw handling."""
 
@@ -108,7 +125,9 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         super().dispatch_visit(node)
 
     def encode(self, text: str) -> str:
-        return self._route(super().encode(text))
+        # Long unbroken runs (URLs, identifiers) get break points so that they wrap.
+        text = _LONG_RUN.sub(_breakable, text) if len(text) > _LONG else text
+        return self._route(super().encode(text)).replace(_BREAK, "\\allowbreak{}")
 
     def _route(self, tex: str, main: str | None = None) -> str:
         before = len(self.glyphs.missing)

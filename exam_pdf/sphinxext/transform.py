@@ -155,11 +155,11 @@ def note_for(result: CheckResult, question: Question) -> status_note:
     findings = result.for_question(question)
     state = result.status_of(question)
     note = status_note(status=state, question=question.number)
-    summary = f"Question {question.number} {_STATUS_WORD[state]}: {question.words} words"
+    summary = f"Question {question.number} {_STATUS_WORD[state]}: {_count(question.words, 'word')}"
     if question.constraints.words:
         summary += f" ({question.constraints.words} asked)"
     if question.constraints.images or question.embedded_images:
-        summary += f", {len(question.embedded_images)} images"
+        summary += f", {_count(len(question.embedded_images), 'image')}"
         if question.constraints.images:
             summary += f" ({question.constraints.images} asked)"
     if question.duplicate_of is not None:
@@ -168,6 +168,10 @@ def note_for(result: CheckResult, question: Question) -> status_note:
     if findings and question.duplicate_of is None:
         note += _finding_list(findings)
     return note
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
