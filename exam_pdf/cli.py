@@ -186,3 +186,45 @@ def build(
       exam-pdf build reports/
     """
     _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=True)
+
+
+@main.command()
+@click.argument("pdf_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False), help="Compare with the sources on disk.")
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A batch manifest.json to compare the PDF's SHA-256 with.",
+)
+def verify(pdf_file: Path, source: Path | None, manifest: Path | None) -> None:
+    """Check that an archived report PDF is intact.
+
+    Exit 0 intact, 1 something differs (each difference is named), 2 not an exam-pdf PDF.
+
+    \b
+    Example:
+      exam-pdf verify archive/42/report.pdf --source groups/42/reports
+    """
+    from exam_pdf.verify import problems
+
+    found = problems(pdf_file, source, manifest)
+    for problem in found:
+        click.echo(f"{pdf_file}: {problem}")
+    click.echo(f"{pdf_file}: {'TAMPERED or different' if found else 'intact'}")
+    sys.exit(1 if found else 0)
+
+
+@main.command()
+@click.argument("pdf_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write to.")
+def extract(pdf_file: Path, out: Path) -> None:
+    """Restore the README and figures embedded in an archived report PDF.
+
+    \b
+    Example:
+      exam-pdf extract report.pdf --out restored/ && exam-pdf pdf restored/
+    """
+    from exam_pdf.verify import extract as run
+
+    for path in run(pdf_file, out):
+        click.echo(f"wrote {path}")

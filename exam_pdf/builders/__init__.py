@@ -9,6 +9,7 @@ by the HTML and LaTeX builders, so the report is parsed and checked once),
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import os
@@ -18,6 +19,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from exam_pdf import __version__
+from exam_pdf.archive import COURSE, Metadata, SourceFile, finish
+from exam_pdf.dates import source_date
 from exam_pdf.findings import Finding
 from exam_pdf.pipeline import CheckResult
 from exam_pdf.rules import GLYPH_MISSING
@@ -184,14 +187,39 @@ def build_pdf(
         for char, line in getattr(app.builder, "exam_glyph_lines", [])
     ]
     tex = work / "latex" / "report.tex"
-    pdf = compile_pdf(tex, timeout=timeout)
+    date, _ = source_date(source.path)
+    pdf = compile_pdf(tex, timeout=timeout, source_date_epoch=int(date.timestamp()))
     for char in missing_characters(tex.with_suffix(".log")):
         found.append(
             Finding(GLYPH_MISSING, GLYPH_MISSING.severity, None, None, f"the TeX engine could not print '{char}'")
         )
+    files = [SourceFile(source.path.name, source.raw)]
+    for name in sorted(getattr(app.env, "exam_pdf_sources", ())):
+        files.append(SourceFile(name, (source.folder / name).read_bytes()))
+    final = finish(pdf.read_bytes(), metadata(result, date), files)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out, pdf.read_bytes())
+    _atomic_write(out, final)
+    shutil.rmtree(work / "latex", ignore_errors=True)  # the engine's folder goes; its log stays only on failure
     return out, result, found
+
+
+def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
+    """The archive metadata of a checked report."""
+    from exam_pdf.formats import summary_line
+
+    report = result.report
+    group = report.group or "?"
+    edition = report.edition.name if report.edition else "unknown"
+    return Metadata(
+        title=f"{report.title or 'Exam report'} (group {group})",
+        author=", ".join(report.student_ids),
+        subject=f"{COURSE}, exam report, template edition {edition}",
+        keywords=f"02476, MLOps, exam report, group {group}, edition {edition}",
+        date=date,
+        group=group,
+        edition=edition,
+        check=summary_line(result),
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ engine as ``exam-pdf check``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sphinx.transforms import SphinxTransform
 from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
 from exam_pdf.findings import Finding
 from exam_pdf.formats import limit_text
-from exam_pdf.images import look_at
+from exam_pdf.images import inspect, resolve
 from exam_pdf.model import Question, Report
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.pipeline import CheckResult, apply_edition, check_report
@@ -58,27 +59,38 @@ class ReportTransform(SphinxTransform):
         results[self.env.docname] = result
         image_dir = Path(self.env.srcdir) / config.exam_pdf_image_dir if config.exam_pdf_image_dir else None
         originals = self.env.__dict__.setdefault("exam_pdf_figures", {})
-        show_images(self.document, source.folder, image_dir, config.exam_pdf_image_dir, originals)
+        referenced = self.env.__dict__.setdefault("exam_pdf_sources", set())
+        show_images(self.document, source.folder, image_dir, config.exam_pdf_image_dir, originals, referenced)
         mark_prompts(report)
         mark_checkboxes(self.document)
+        disarm_links(self.document)
         if config.exam_pdf_notes:
             add_notes(result)
             add_summary(result)
 
 
 def show_images(
-    document: nodes.document, folder: Path, image_dir: Path | None, uri_prefix: str, originals: dict[str, str]
+    document: nodes.document,
+    folder: Path,
+    image_dir: Path | None,
+    uri_prefix: str,
+    originals: dict[str, str],
+    sources: set[str],
 ) -> None:
     """Validate every figure; placeholders for bad ones, normalised copies for good ones.
 
-    ``originals`` collects, per normalised file name, the path the report wrote.
+    ``originals`` collects, per normalised file name, the path the report wrote;
+    ``sources`` every referenced file that exists inside the report (the archive embeds them).
     """
     for raw in list(document.findall(nodes.raw)):
         if raw.get(REPORT_HTML) and _IMG_TAG.search(raw.astext()):
             _split_html_images(raw)
     for image in list(document.findall(nodes.image)):
         uri = local_uri(image["uri"])
-        found = look_at(uri, folder)
+        where = resolve(uri, folder)
+        if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
+            sources.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
+        found = inspect(where)
         if not found.usable or found.path is None:
             image.replace_self(placeholder(uri, found.detail))
             continue
@@ -118,6 +130,17 @@ def placeholder(uri: str, reason: str) -> image_placeholder:
     box += nodes.paragraph("", "", nodes.strong("", "Figure not shown: "), nodes.literal(uri, uri))
     box += nodes.paragraph("", reason)
     return box
+
+
+_SAFE_SCHEME = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.I)
+
+
+def disarm_links(document: nodes.document) -> None:
+    """Links go to the web, mail or the page itself; ``javascript:`` and the like become text."""
+    for reference in list(document.findall(nodes.reference)):
+        target = reference.get("refuri", "")
+        if target and not _SAFE_SCHEME.match(target.strip()):
+            reference.replace_self(nodes.inline("", "", *reference.children))
 
 
 def mark_prompts(report: Report) -> None:
