@@ -31,6 +31,15 @@ KEY_EDITION = "/ExamPdfEdition"
 KEY_CHECK = "/ExamPdfCheck"
 KEY_BUNDLE = "/ExamPdfBundleSHA256"
 KEY_VERSION = "/ExamPdfVersion"
+KEY_SEAL = "/ExamPdfMetadataSHA256"
+
+
+def seal(info: dict[str, str]) -> str:
+    """SHA-256 over every other information entry: any changed metadata value shows."""
+    entries = {key: value for key, value in info.items() if key != KEY_SEAL}
+    return hashlib.sha256(json.dumps(entries, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 #: Where the sRGB profile comes from: Debian's icc-profiles-free, else Pillow's built-in sRGB.
 ICC_PATHS = ("/usr/share/color/icc/sRGB.icc", "/usr/share/color/icc/colord/sRGB.icc")
 
@@ -66,7 +75,7 @@ class Metadata:
 
     def info(self, bundle: str) -> dict[str, str]:
         stamp = _pdf_date(self.date)
-        return {
+        entries = {
             "/Title": self.title,
             "/Author": self.author,
             "/Subject": self.subject,
@@ -81,6 +90,7 @@ class Metadata:
             KEY_BUNDLE: bundle,
             KEY_VERSION: __version__,
         }
+        return {**entries, KEY_SEAL: seal(entries)}
 
 
 def _pdf_date(date: dt.datetime) -> str:

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from exam_pdf.archive import KEY_BUNDLE, KEY_EDITION, KEY_GROUP, SourceFile, bundle_hash
+from exam_pdf.archive import KEY_BUNDLE, KEY_EDITION, KEY_GROUP, KEY_SEAL, SourceFile, bundle_hash, seal
 from exam_pdf.errors import ReportError
 
 _NS = {
@@ -132,9 +132,12 @@ def problems(pdf_path: Path, source: Path | None = None, manifest: Path | None =
             found.append(f"metadata {key} ({info[key]!r}) differs from XMP {xmp_key} ({xmp.get(xmp_key)!r})")
     if _pdf_date_to_xmp(info.get("/CreationDate", "")) != xmp.get("xmp:CreateDate"):
         found.append("metadata /CreationDate differs from XMP xmp:CreateDate")
-    for key in (KEY_GROUP, KEY_EDITION):
+    for key in (KEY_GROUP, KEY_EDITION, KEY_SEAL):
         if key not in info:
             found.append(f"metadata {key} is missing")
+    if KEY_SEAL in info and seal(info) != info[KEY_SEAL]:
+        changed = "a metadata value was changed after archiving"
+        found.append(f"{changed} (information entries no longer match {KEY_SEAL})")
     if source is not None:
         found += _against_source(archived, source)
     if manifest is not None:
@@ -173,11 +176,7 @@ def extract(pdf_path: Path, out: Path) -> list[Path]:
     """Write the embedded sources to ``out`` (relative paths only), dated as archived."""
     archived = read_archive(pdf_path)
     match = re.match(r"D:(\d{14})", archived.info.get("/CreationDate", ""))
-    stamp = (
-        dt.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC).timestamp()
-        if match
-        else None
-    )
+    stamp = dt.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC).timestamp() if match else None
     written = []
     for item in archived.files:
         relative = PurePosixPath(item.name)
