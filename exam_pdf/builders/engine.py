@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import resource
@@ -48,9 +49,13 @@ def require_tex() -> None:
         )
 
 
-def _limits() -> None:  # runs in the child, before exec
+def _limits(cpu_seconds: int) -> None:  # runs in the child, before exec
     os.setsid()
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    # A backstop for the wall-clock timeout: should the process that watches the
+    # engine die (a batch worker killed on its own timeout), the kernel still stops
+    # a TeX loop once it has used its CPU time.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
 
 
 def tex_environment() -> dict[str, str]:
@@ -85,30 +90,46 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            preexec_fn=_limits,
+            preexec_fn=functools.partial(_limits, int(timeout) + 5),
         )
     except OSError as exc:
         raise BuildError(f"cannot run latexmk: {exc}") from None
     try:
-        process.communicate(timeout=timeout)
+        output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise BuildError(f"the TeX engine did not finish within {timeout:g} s and was stopped") from None
     pdf = tex.with_suffix(".pdf")
     if process.returncode != 0 or not pdf.exists():
-        raise BuildError(first_error(tex.with_suffix(".log")))
+        terminal = (output or b"").decode("utf-8", "replace")
+        (folder / "latexmk.out").write_text(terminal, "utf-8")
+        raise BuildError(first_error(tex.with_suffix(".log"), terminal))
     return pdf
 
 
-def first_error(log: Path) -> str:
-    """The first error of a TeX log, in one line, with where the full log is."""
+_ERROR = re.compile(r"^(?:\S*:\d+: |! )(.+)$", re.M)
+
+#: What some of TeX's own messages mean for the person who wrote the report.
+_EXPLAIN = {
+    "Unable to read an entire line": "a paragraph or table of the report is too long for TeX; split it up",
+    "TeX capacity exceeded": "the report asks more of TeX than its memory allows (a huge table or paragraph?)",
+}
+
+
+def first_error(log: Path, terminal: str = "") -> str:
+    """The first error of a TeX run, in one line, with where the full log is.
+
+    Some errors (a line too long to read) reach only the terminal, not the log.
+    """
     text = log.read_text("utf-8", "replace") if log.exists() else ""
-    match = re.search(r"^(?:\S*:\d+: |! )(.+)$", text, re.M)
+    match = _ERROR.search(text) or _ERROR.search(terminal)
     where = f" (full log: {log})"
     if not match:
         return "LaTeX failed without an error message" + where
-    return f"LaTeX error: {match.group(1).strip()}{where}"
+    message = match.group(1).strip()
+    hint = next((f": {meaning}" for known, meaning in _EXPLAIN.items() if known in message), "")
+    return f"LaTeX error: {message}{hint}{where}"
 
 
 def missing_characters(log: Path) -> list[str]:

@@ -1,0 +1,152 @@
+"""The exam office's batch: every group's report archived, with a manifest and an overview.
+
+``discover`` finds the reports under a root, :mod:`~exam_pdf.batch.keys` decides
+which must be built, :mod:`~exam_pdf.batch.pool` builds them in isolated worker
+processes (:mod:`~exam_pdf.batch.worker`), and :mod:`~exam_pdf.batch.outputs`
+writes the group folders, ``manifest.json``, ``summary.csv`` and ``index.html``.
+The findings in the manifest are the ones ``exam-pdf check`` prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from exam_pdf.batch import outputs, pool
+from exam_pdf.batch.discover import discover, shard_of
+from exam_pdf.batch.keys import cache_key
+from exam_pdf.batch.worker import Task, base_record, read_record, still_valid, write_record
+from exam_pdf.errors import ReportError
+
+
+@dataclasses.dataclass
+class Progress:
+    """What the command line is told as the batch goes."""
+
+    start: Callable[[int], None] = lambda total: None
+    report: Callable[[dict[str, Any], bool], None] = lambda entry, cached: None
+    note: Callable[[str], None] = lambda message: None
+
+
+@dataclasses.dataclass
+class Outcome:
+    manifest: dict[str, Any]
+    built: int
+    cached: int
+    seconds: float
+
+    @property
+    def failed(self) -> int:
+        return int(self.manifest["totals"]["failed"])
+
+
+def run_batch(
+    root: Path,
+    out: Path,
+    jobs: int,
+    timeout: float = 120,
+    force: bool = False,
+    shard: tuple[int, int] = (1, 1),
+    notes: bool = True,
+    edition: str = "auto",
+    progress: Progress | None = None,
+) -> Outcome:
+    progress = progress or Progress()
+    started = time.monotonic()
+    if not root.is_dir():
+        raise ReportError(f"{root}: not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    state = out / outputs.STATE
+    index, count = shard
+    candidates = [c for c in discover(root, exclude=out) if shard_of(c.folder, count) == index - 1]
+    options = {"notes": notes, "edition": edition, "timeout": timeout}
+    skipped = [{"folder": c.folder, "reason": c.skipped} for c in candidates if c.skipped]
+    entries: list[dict[str, Any]] = []
+    todo: list[Task] = []
+    progress.start(sum(c.readme is not None for c in candidates))
+    for candidate in candidates:
+        if candidate.readme is None:
+            continue
+        slot = hashlib.sha256(candidate.relpath.encode()).hexdigest()[:20]
+        task = Task(
+            relpath=candidate.relpath,
+            folder=candidate.folder,
+            readme=candidate.readme,
+            key=cache_key(candidate.readme, options),
+            staging=state / "builds" / slot,
+            work=state / "work" / slot,
+            notes=notes,
+            edition=edition,
+            timeout=timeout,
+        )
+        record = read_record(task.staging)
+        if not force and still_valid(record, task.key, task.staging):
+            assert record is not None
+            entries.append(record)
+            progress.report(record, True)
+        else:
+            todo.append(task)
+
+    def finished(task: Task, failure: str | None, seconds: float) -> None:
+        record = read_record(task.staging) if failure is None else None
+        if record is None or record.get("cache_key") != task.key:
+            record = base_record(task)
+            record["reason"] = failure or "the build process wrote no result"
+            record["build_seconds"] = round(seconds, 3)
+            write_record(task.staging, record)
+        if record["status"] != "failed":
+            shutil.rmtree(task.work, ignore_errors=True)  # a failed build keeps its LaTeX log
+        entries.append(record)
+        progress.report(record, False)
+
+    if todo:
+        pool.preload()
+        pool.run(todo, max(1, jobs), finished)
+    for message in outputs.assign_dirs(entries):
+        progress.note(message)
+    for entry in entries:
+        slot = hashlib.sha256(entry["source"].encode()).hexdigest()[:20]
+        outputs.place(out, entry, state / "builds" / slot)
+    data = outputs.manifest(entries, skipped, options)
+    outputs.write_all(out, data)
+    return Outcome(data, built=len(todo), cached=len(entries) - len(todo), seconds=time.monotonic() - started)
+
+
+def merge(out: Path, parts: list[Path]) -> dict[str, Any]:
+    """Join the outputs of shards into one folder, manifest, summary and overview."""
+    entries: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    options: dict[str, Any] | None = None
+    sources: dict[str, Path] = {}
+    for part in parts:
+        path = part / outputs.MANIFEST
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            reports, skips = data["reports"], data["skipped"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ReportError(f"{path}: not a batch manifest ({type(exc).__name__}: {exc})") from None
+        if options is not None and data.get("options") != options:
+            raise ReportError(f"{path}: built with other options ({data.get('options')}) than {parts[0]}")
+        options = data.get("options")
+        for entry in reports:
+            if entry["source"] in sources:
+                raise ReportError(f"{entry['source']} is in both {sources[entry['source']]} and {part}")
+            sources[entry["source"]] = part
+            entry["_from"] = part / entry["dir"]
+            entries.append(entry)
+        skipped += skips
+    out.mkdir(parents=True, exist_ok=True)
+    outputs.assign_dirs(entries)  # clashes are recorded in each entry's clash_with
+    for entry in entries:
+        origin: Path = entry.pop("_from")
+        if entry["status"] != "failed" and origin.resolve() != (out / entry["dir"]).resolve():
+            outputs.place(out, entry, origin)
+    data = outputs.manifest(entries, skipped, options or {})
+    outputs.write_all(out, data)
+    return data

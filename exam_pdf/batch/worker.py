@@ -1,0 +1,171 @@
+"""Build one report of a batch. Runs in its own (forked) process; the result is a record.
+
+The record is a plain dict, written as ``record.json`` beside the staged outputs.
+It holds what the manifest needs and the cache key it was built with, so a later
+run knows whether the report must be built again.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from exam_pdf import __version__
+from exam_pdf.errors import BuildError, ReportError
+
+RECORD = "record.json"
+LOG = "build.log"
+OUTPUTS = ("report.pdf", "report.html")
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    relpath: str
+    folder: str
+    readme: Path
+    key: str
+    staging: Path
+    work: Path
+    notes: bool
+    edition: str
+    timeout: float
+
+
+def base_record(task: Task) -> dict[str, Any]:
+    return {
+        "source": task.relpath,
+        "folder": task.folder,
+        "cache_key": task.key,
+        "group": None,
+        "group_from": "folder",
+        "members": [],
+        "edition": None,
+        "status": "failed",
+        "reason": None,
+        "questions": 0,
+        "passed": 0,
+        "errors": 0,
+        "warnings": 0,
+        "failing_questions": [],
+        "findings_by_rule": {},
+        "bundle_sha256": None,
+        "pdf_sha256": None,
+        "html_sha256": None,
+        "pages": None,
+        "build_seconds": 0.0,
+        "exam_pdf_version": __version__,
+    }
+
+
+def build(task: Task) -> dict[str, Any]:
+    """Check and build one report into ``task.staging``; never raises."""
+    from exam_pdf.builders import build_html, build_pdf
+    from exam_pdf.pipeline import check_report, model_source
+    from exam_pdf.source import read_source
+
+    started = time.monotonic()
+    record = base_record(task)
+    try:
+        source = read_source(task.readme)
+        report = model_source(source, task.edition)
+        if not report.questions:
+            raise ReportError(f"{task.readme.name}: no '### Question N' sections found")
+        _describe(record, check_report(report))
+        _, result = build_html(source, task.staging / "report.html", task.work, task.notes, task.edition)
+        remaining = max(5, round(task.timeout - (time.monotonic() - started)))
+        _, result, extra = build_pdf(
+            source, task.staging / "report.pdf", task.work, task.notes, task.edition, timeout=remaining, fresh=False
+        )
+        _describe(record, result, extra)
+        _describe_pdf(record, task.staging)
+        record["status"] = "findings" if record["errors"] else "ok"
+        shutil.rmtree(task.work, ignore_errors=True)
+    except (ReportError, BuildError) as exc:
+        # Paths inside the output folder are given relative to it, so that a manifest
+        # does not depend on where (or on which machine, for shards) it was built.
+        record["reason"] = str(exc).replace(f"{task.work.parents[2]}{os.sep}", "")
+    except Exception as exc:  # one report's surprise must not stop the batch
+        record["reason"] = f"internal error: {type(exc).__name__}: {exc}"
+    record["build_seconds"] = round(time.monotonic() - started, 3)
+    return record
+
+
+def _describe(record: dict[str, Any], result: Any, extra: list[Any] = ()) -> None:  # type: ignore[assignment]
+    from exam_pdf.rules import Severity
+
+    report = result.report
+    findings = list(result.findings) + list(extra)
+    record["group"] = report.group
+    record["group_from"] = "question 1" if report.group else "folder"
+    record["members"] = report.student_ids
+    record["edition"] = report.edition.name if report.edition else None
+    record["questions"] = len(report.answered_questions)
+    record["passed"] = result.passed
+    record["errors"] = sum(f.severity is Severity.ERROR for f in findings)
+    record["warnings"] = sum(f.severity is Severity.WARNING for f in findings)
+    record["failing_questions"] = sorted(
+        {f.question for f in findings if f.question is not None and f.severity is Severity.ERROR}
+    )
+    record["findings_by_rule"] = dict(sorted(collections.Counter(f.rule.id for f in findings).items()))
+
+
+def _describe_pdf(record: dict[str, Any], staging: Path) -> None:
+    from pypdf import PdfReader
+
+    from exam_pdf.archive import KEY_BUNDLE
+
+    pdf = staging / "report.pdf"
+    data = pdf.read_bytes()
+    reader = PdfReader(pdf)
+    record["pages"] = len(reader.pages)
+    info: dict[str, Any] = dict(reader.metadata or {})
+    record["bundle_sha256"] = str(info.get(KEY_BUNDLE) or "") or None
+    record["pdf_sha256"] = hashlib.sha256(data).hexdigest()
+    record["html_sha256"] = hashlib.sha256((staging / "report.html").read_bytes()).hexdigest()
+
+
+def run_in_child(task: Task) -> None:
+    """The body of a worker process: own process group, output to a log, record on disk."""
+    os.setpgid(0, 0)
+    if task.staging.exists():
+        shutil.rmtree(task.staging)
+    task.staging.mkdir(parents=True)
+    log = os.open(task.staging / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    write_record(task.staging, build(task))
+
+
+def write_record(staging: Path, record: dict[str, Any]) -> None:
+    staging.mkdir(parents=True, exist_ok=True)
+    tmp = staging / f".{RECORD}.tmp"
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True), "utf-8")
+    tmp.replace(staging / RECORD)
+
+
+def read_record(staging: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((staging / RECORD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def still_valid(record: dict[str, Any] | None, key: str, staging: Path) -> bool:
+    """Whether a stored record is for this key and its outputs are on disk unchanged."""
+    if record is None or record.get("cache_key") != key or record.get("exam_pdf_version") != __version__:
+        return False
+    if record.get("status") == "failed":
+        return True
+    for name, field in (("report.pdf", "pdf_sha256"), ("report.html", "html_sha256")):
+        path = staging / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != record.get(field):
+            return False
+    return True

@@ -1,0 +1,302 @@
+"""The exam office's batch (issue 5): a mixed tree of good, blank, broken and hostile reports.
+
+The big tree is every corpus report (linked, never copied or written into) plus
+every blank template: the same run shows that each of them builds to PDF and HTML
+(issue 3). A small tree holds the broken cases and is used for the interruption,
+cache and shard checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, TEMPLATES, corpus_ids, corpus_manifest, template_names
+from pypdf import PdfReader
+
+pytestmark = pytest.mark.latex
+
+HANG_TIMEOUT = 60
+
+
+def batch(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "exam_pdf", "batch", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
+    )
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text("utf-8"))
+
+
+def by_folder(data: dict) -> dict[str, dict]:
+    return {entry["folder"]: entry for entry in data["reports"]}
+
+
+def _template(name: str = "2026") -> str:
+    return (TEMPLATES / f"{name}.md").read_text("utf-8")
+
+
+def _answer_first(template: str, answer: str) -> str:
+    return template.replace("> Answer:\n", "> Answer:\n\n" + answer + "\n", 1)
+
+
+def small_tree(root: Path) -> Path:
+    """Blank templates, broken and hostile reports, and a folder that holds no report."""
+    for name in template_names():
+        folder = root / f"blank-{name}"
+        folder.mkdir(parents=True)
+        (folder / "README.md").write_text(_template(name), "utf-8")
+    # A file that cannot be read as text: it looks like a report but is not UTF-8.
+    (root / "not-utf8" / "reports").mkdir(parents=True)
+    (root / "not-utf8" / "reports" / "README.md").write_bytes(
+        b"### Question 1\n\n\xff\xfe group 7 \xe6\xf8\xe5 (Latin-1)"
+    )
+    # A figure that is not an image: built, with a placeholder and an image-unreadable finding.
+    fake = root / "fake-figure" / "reports"
+    (fake / "figures").mkdir(parents=True)
+    (fake / "figures" / "loss.png").write_text("this is not a PNG", "utf-8")
+    (fake / "README.md").write_text(_answer_first(_template(), "![loss](figures/loss.png)"), "utf-8")
+    # An answer that breaks the TeX engine: one paragraph of ~1.7 MB.
+    words = " ".join(["model", "data", "docker", "pipeline"][i % 4] for i in range(270_000))
+    (root / "latex-breaker").mkdir()
+    (root / "latex-breaker" / "README.md").write_text(_answer_first(_template(), words), "utf-8")
+    # A report whose build takes far longer than the short timeout (40 tables of 300 columns, minutes of work).
+    row = "|" + "|".join(f"cell{i}" for i in range(300)) + "|\n"
+    rule = "|" + "|".join("-" for _ in range(300)) + "|\n"
+    (root / "hangs").mkdir()
+    (root / "hangs" / "README.md").write_text(_answer_first(_template(), ("\n" + row + rule + row * 6) * 40), "utf-8")
+    (root / "no-report").mkdir()
+    (root / "no-report" / "notes.txt").write_text("nothing to see", "utf-8")
+    return root
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs += [value for key, value in attrs if key == "href" and value]
+        if tag == "script":
+            self.scripts += 1
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    if not TEMPLATES.is_dir():
+        pytest.skip("templates not found")
+    root = small_tree(tmp_path_factory.mktemp("small") / "root")
+    out = root.parent / "out"
+    result = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(HANG_TIMEOUT))
+    return root, out, result
+
+
+def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
+    _, out, result = small
+    assert result.returncode == 1, result.stdout + result.stderr  # some reports failed
+    assert "Traceback" not in result.stderr
+    data = manifest(out)
+    entries = by_folder(data)
+    for name in template_names():
+        entry = entries[f"blank-{name}"]
+        assert entry["status"] == "findings"  # built; every question unanswered
+        assert entry["findings_by_rule"]["unanswered"] == entry["questions"]
+        assert (out / entry["dir"] / "report.pdf").is_file()
+        assert hashlib.sha256((out / entry["pdf"]).read_bytes()).hexdigest() == entry["pdf_sha256"]
+        assert len(PdfReader(out / entry["pdf"]).pages) == entry["pages"]
+    assert entries["not-utf8"]["status"] == "failed"
+    assert "UTF-8" in entries["not-utf8"]["reason"]
+    fake = entries["fake-figure"]
+    assert fake["status"] == "findings" and fake["findings_by_rule"].get("image-unreadable") == 1
+    assert (out / fake["dir"] / "report.pdf").is_file()
+    assert entries["latex-breaker"]["status"] == "failed"
+    assert "LaTeX error" in entries["latex-breaker"]["reason"] and "too long" in entries["latex-breaker"]["reason"]
+    hang = entries["hangs"]
+    assert hang["status"] == "failed" and "timeout" in hang["reason"]
+    assert HANG_TIMEOUT <= hang["build_seconds"] < HANG_TIMEOUT + 30  # stopped on time
+    assert not (out / hang["dir"] / "report.pdf").exists()
+    assert data["skipped"] == [{"folder": "no-report", "reason": "no README.md or reports/README.md"}]
+    assert data["totals"] == {
+        "reports": len(entries),
+        "ok": 0,
+        "findings": len(template_names()) + 1,
+        "failed": 3,
+        "skipped": 1,
+    }
+    # Blank templates have no group number: they are named after their folders, without clashes.
+    assert len({e["dir"] for e in data["reports"]}) == len(data["reports"])
+    # Nothing half-written is left where a reader would look.
+    assert not [p for p in out.rglob("*.tmp") if ".exam-pdf-batch" not in p.parts]
+    # Non-TTY output: one line per report, then failures, skips and the summary.
+    assert result.stdout.count("] ") >= len(entries)
+    assert "no-report" in result.stdout and "3 failed" in result.stdout
+
+
+def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
+    _, out, _ = small
+    data = manifest(out)
+    rows = list(csv.DictReader((out / "summary.csv").read_text("utf-8").splitlines()))
+    assert [r["source"] for r in rows] == [e["source"] for e in data["reports"]]
+    assert {r["status"] for r in rows} == {"findings", "failed"}
+    page = (out / "index.html").read_text("utf-8")
+    links = _Links()
+    links.feed(page)
+    expected = {e["pdf"] for e in data["reports"] if e["pdf"]} | {e["html"] for e in data["reports"] if e["html"]}
+    assert expected and expected <= set(links.hrefs)
+    for href in links.hrefs:
+        assert (out / href).is_file(), href
+    assert links.scripts == 1  # the sorting script, allowed by hash in the page's CSP
+    assert "script-src 'sha256-" in page and "http://" not in page and "https://" not in page
+
+
+def test_rerun_is_all_cache_hits(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
+    root, out, _ = small
+    before = manifest(out)
+    started = time.monotonic()
+    again = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(HANG_TIMEOUT))
+    elapsed = time.monotonic() - started
+    assert "0 built" in again.stdout, again.stdout
+    assert manifest(out) == before
+    assert elapsed < 30  # no report was built again (one build alone takes longer)
+
+
+def test_force_rebuilds_and_changes_are_picked_up(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "g").mkdir(parents=True)
+    readme = root / "g" / "README.md"
+    readme.write_text(_answer_first(_template(), "Our first answer."), "utf-8")
+    out = tmp_path / "out"
+    assert "1 built" in batch(str(root), "--out", str(out)).stdout
+    first = manifest(out)["reports"][0]
+    assert "0 built" in batch(str(root), "--out", str(out)).stdout
+    readme.write_text(_answer_first(_template(), "Our second, longer answer."), "utf-8")
+    assert "1 built" in batch(str(root), "--out", str(out)).stdout
+    second = manifest(out)["reports"][0]
+    assert second["pdf_sha256"] != first["pdf_sha256"] and second["cache_key"] != first["cache_key"]
+    assert "1 built" in batch(str(root), "--out", str(out), "--force").stdout
+
+
+def test_interrupted_batch_completes_on_rerun(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    for name in template_names():
+        (root / name).mkdir(parents=True)
+        (root / name / "README.md").write_text(_template(name), "utf-8")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "exam_pdf", "batch", str(root), "--out", str(out), "-j", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while not list((out / ".exam-pdf-batch" / "builds").glob("*/record.json")):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # the batch and its worker, mid-build
+    process.communicate()
+    assert not (out / "manifest.json").exists()
+    resumed = batch(str(root), "--out", str(out), "-j", "2")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    data = manifest(out)
+    assert len(data["reports"]) == len(template_names())
+    assert all(e["status"] == "findings" for e in data["reports"])
+    built = int(resumed.stdout.rsplit(" built", 1)[0].rsplit(" ", 1)[1])
+    assert built < len(template_names())  # what finished before the kill was kept
+    for entry in data["reports"]:
+        assert hashlib.sha256((out / entry["pdf"]).read_bytes()).hexdigest() == entry["pdf_sha256"]
+
+
+Small = tuple[Path, Path, subprocess.CompletedProcess[str]]
+
+
+def test_shards_merged_equal_the_whole(tmp_path: Path, small: Small) -> None:
+    root, out, _ = small
+    parts = []
+    for index in (1, 2):
+        part = tmp_path / f"part{index}"
+        batch(str(root), "--out", str(part), "-j", "2", "--timeout", str(HANG_TIMEOUT), "--shard", f"{index}/2")
+        parts.append(part)
+    shares = [manifest(p) for p in parts]
+    assert all(share["reports"] for share in shares)  # both shards had work
+    merged_out = tmp_path / "merged"
+    result = subprocess.run(
+        [sys.executable, "-m", "exam_pdf", "merge", str(merged_out), *map(str, parts)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1  # the broken reports are still failures
+    merged, whole = manifest(merged_out), manifest(out)
+
+    def timeless(data: dict) -> dict:
+        return {**data, "reports": [{k: v for k, v in e.items() if k != "build_seconds"} for e in data["reports"]]}
+
+    assert timeless(merged) == timeless(whole)
+    for entry in merged["reports"]:
+        if entry["pdf"]:
+            digest = hashlib.sha256((merged_out / entry["pdf"]).read_bytes()).hexdigest()
+            assert digest == entry["pdf_sha256"]
+
+
+def test_group_clash_is_resolved_and_reported(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    for folder in ("alpha", "beta"):
+        (root / folder).mkdir(parents=True)
+        text = _template().replace("> Answer:\n", "> Answer:\n\n17\n", 1)  # both claim group 17
+        (root / folder / "README.md").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    result = batch(str(root), "--out", str(out), "-j", "2")
+    data = by_folder(manifest(out))
+    assert data["alpha"]["dir"] == "17" and data["beta"]["dir"] == "17-beta"
+    assert data["alpha"]["clash_with"] == ["beta/README.md"]
+    assert "group 17" in result.stderr
+    assert (out / "17" / "report.pdf").is_file() and (out / "17-beta" / "report.pdf").is_file()
+
+
+@pytest.mark.corpus
+def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Issue 3: every real report and every blank template to PDF and HTML, no manual help."""
+    if not CORPUS.is_dir():
+        pytest.skip("corpus not found")
+    root = tmp_path_factory.mktemp("corpus") / "root"
+    root.mkdir()
+    for name in corpus_ids():
+        (root / name).symlink_to(CORPUS / name, target_is_directory=True)
+    for name in template_names():
+        (root / f"template-{name}").mkdir()
+        (root / f"template-{name}" / "README.md").write_text(_template(name), "utf-8")
+    before = {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")}
+    out = root.parent / "out"
+    result = batch(str(root), "--out", str(out), "-j", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = manifest(out)
+    assert len(data["reports"]) == len(corpus_ids()) + len(template_names())
+    assert not data["skipped"]
+    known = corpus_manifest()
+    for entry in data["reports"]:
+        assert entry["status"] in ("ok", "findings"), entry
+        pdf, html = out / entry["pdf"], out / entry["html"]
+        assert pdf.stat().st_size > 10_000 and html.stat().st_size > 5_000
+        assert entry["pages"] >= 2
+        guess = known.get(entry["folder"], {}).get("edition_guess")
+        if guess:
+            assert entry["questions"] == int(guess.split("-")[1].rstrip("q")), entry["folder"]
+    # The corpus was only read.
+    assert {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")} == before
+    assert not list(CORPUS.rglob(".exam-pdf-cache"))

@@ -1,0 +1,99 @@
+"""Batch pieces that need no TeX: discovery, shards, folder names, cache keys."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+from exam_pdf.batch.discover import discover, shard_of
+from exam_pdf.batch.keys import cache_key
+from exam_pdf.batch.outputs import assign_dirs, ranges
+
+REPORT = "# Report\n\n### Question 1\n\n> Answer:\n\n42\n"
+
+
+def _write(path: Path, text: str = REPORT) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_discover_finds_reports_and_says_why_others_are_skipped(tmp_path: Path) -> None:
+    _write(tmp_path / "course-repo" / "README.md", "# Our project\n\nNo questions here.\n")
+    _write(tmp_path / "course-repo" / "reports" / "README.md")
+    _write(tmp_path / "plain" / "README.md")
+    _write(tmp_path / "not-a-report" / "README.md", "# Just a project\n")
+    (tmp_path / "empty").mkdir()
+    _write(tmp_path / ".hidden" / "README.md")
+    outside = _write(tmp_path.parent / f"{tmp_path.name}-outside" / "README.md")
+    (tmp_path / "linked-readme").mkdir()
+    (tmp_path / "linked-readme" / "README.md").symlink_to(outside)
+    found = {c.folder: c for c in discover(tmp_path)}
+    assert sorted(found) == ["course-repo", "empty", "linked-readme", "not-a-report", "plain"]
+    assert found["course-repo"].relpath == "course-repo/reports/README.md"
+    assert found["plain"].relpath == "plain/README.md"
+    assert found["not-a-report"].skipped == "README.md has no '### Question N' sections"
+    assert found["empty"].skipped == "no README.md or reports/README.md"
+    assert "outside" in (found["linked-readme"].skipped or "")
+
+
+def test_discover_leaves_out_the_output_folder(tmp_path: Path) -> None:
+    _write(tmp_path / "g1" / "README.md")
+    (tmp_path / "archive").mkdir()
+    assert [c.folder for c in discover(tmp_path, exclude=tmp_path / "archive")] == ["g1"]
+
+
+def test_shards_partition_the_reports() -> None:
+    names = [f"group-{n}/reports/README.md" for n in range(200)]
+    for count in (1, 2, 3, 7):
+        shares = [[n for n in names if shard_of(n, count) == i] for i in range(count)]
+        assert sorted(itertools.chain(*shares)) == sorted(names)  # every report in exactly one shard
+        assert all(shares)  # and none empty at this size
+
+
+def test_clashing_groups_get_distinct_folders_whatever_the_order() -> None:
+    entries = [
+        {"source": "b/README.md", "folder": "b", "group": "7"},
+        {"source": "a/README.md", "folder": "a", "group": "7"},
+        {"source": "c/README.md", "folder": "c", "group": None},
+        {"source": "d/README.md", "folder": "d", "group": "manifest.json"},
+    ]
+    messages = assign_dirs(entries)
+    dirs = {e["folder"]: e["dir"] for e in entries}
+    assert dirs == {"a": "7", "b": "7-b", "c": "c", "d": "group-manifest.json"}
+    assert len(messages) == 1 and "a/README.md" in messages[0] and "b/README.md" in messages[0]
+    reordered = [dict(e) for e in reversed(entries)]
+    assign_dirs(reordered)
+    assert {e["folder"]: e["dir"] for e in reordered} == dirs
+
+
+def test_folder_names_are_safe() -> None:
+    entries = [{"source": "x/README.md", "folder": "x", "group": "../../etc"}]
+    assign_dirs(entries)
+    assert "/" not in entries[0]["dir"] and not entries[0]["dir"].startswith(".")
+
+
+def test_cache_key_follows_the_report_folder_and_options(tmp_path: Path) -> None:
+    readme = _write(tmp_path / "r" / "README.md")
+    figure = tmp_path / "r" / "figures" / "a.png"
+    figure.parent.mkdir()
+    figure.write_bytes(b"one")
+    options = {"notes": True, "edition": "auto", "timeout": 120}
+    first = cache_key(readme, options)
+    assert cache_key(readme, dict(options)) == first
+    os.utime(readme, (0, 0))  # a touched file with the same content is the same report
+    assert cache_key(readme, options) == first
+    figure.write_bytes(b"two")
+    second = cache_key(readme, options)
+    assert second != first
+    assert cache_key(readme, {**options, "notes": False}) != second
+    (tmp_path / "r" / ".exam-pdf-cache").mkdir()
+    (tmp_path / "r" / ".exam-pdf-cache" / "junk").write_text("build output", "utf-8")
+    assert cache_key(readme, options) == second
+
+
+def test_ranges() -> None:
+    assert ranges([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
+    assert ranges([5, 5]) == "5"
+    assert ranges([]) == ""
