@@ -11,7 +11,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium for the browser tests, pandoc for the benchmark's reference.
 DEB_PACKAGES := latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra \
 	texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core fonts-wqy-zenhei \
-	fonts-symbola poppler-utils chromium pandoc
+	fonts-symbola poppler-utils chromium pandoc icc-profiles-free
+LINTED       := exam_pdf tests benchmarks examples tools
 DEB_TOOLS    := latexmk xelatex pdftotext pdffonts pdftoppm chromium pandoc fc-match
 
 .PHONY: demo test setup system-deps python-deps lint type docs bench clean
@@ -25,15 +26,19 @@ demo: setup
 	@echo "PDF:  $(CURDIR)/examples/report/report.pdf"
 	@echo "HTML: $(CURDIR)/examples/report/report.html"
 
+# The four gates, as in tox: tests (warnings are errors; the docs build is one of the
+# tests), lint, format and types. CI runs exactly this.
 test: setup
-	$(BIN)/pytest -q
-	$(BIN)/ruff check exam_pdf tests
-	$(BIN)/ruff format --check exam_pdf tests
+	$(BIN)/pytest -q -rs
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy exam_pdf
 
 setup: system-deps python-deps
 
 system-deps:
 	@missing=""; for tool in $(DEB_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	test -f /usr/share/color/icc/sRGB.icc || missing="$$missing icc:sRGB"; \
 	for font in FreeSerif "DejaVu Sans Mono" "WenQuanYi Zen Hei" Symbola; do \
 		fc-match -f '%{family}' "$$font" 2>/dev/null | grep -qi "$$font" || missing="$$missing font:$$font"; done; \
 	if [ -n "$$missing" ]; then \
@@ -51,11 +56,15 @@ $(STAMP): setup.cfg pyproject.toml requirements-dev.txt
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check exam_pdf tests
-	$(BIN)/ruff format --check exam_pdf tests
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 type: setup
 	$(BIN)/mypy exam_pdf
+
+docs: setup
+	$(BIN)/sphinx-build -nW --keep-going -b html docs docs/_build/html
+	@echo "docs: $(CURDIR)/docs/_build/html/index.html"
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -136,9 +136,14 @@ def srgb_profile() -> bytes:
     for path in ICC_PATHS:
         if Path(path).is_file():
             return Path(path).read_bytes()
+    import struct
+
     from PIL import ImageCms
 
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    # lcms stamps the header's creation date (bytes 24-35) with the wall clock; a fixed
+    # date keeps the PDF reproducible (the profile ID at 84-99 is zero, not an MD5 to redo).
+    return profile[:24] + struct.pack(">6H", 2000, 1, 1, 0, 0, 0) + profile[36:]
 
 
 def finish(pdf: bytes, meta: Metadata, files: list[SourceFile]) -> bytes:

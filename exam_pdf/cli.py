@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from exam_pdf import __version__
 from exam_pdf.editions import EDITION_CHOICES
 from exam_pdf.errors import BuildError, ReportError
+
+if TYPE_CHECKING:
+    from exam_pdf.findings import Finding
 
 EXIT_INPUT = 2
 
@@ -40,8 +44,41 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="exam-pdf")
-def main() -> None:
-    """Check, render and archive the exam report of DTU 02476 Machine Learning Operations."""
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Check, render and archive the exam report of DTU 02476 Machine Learning Operations.
+
+    Colour only on a terminal, never with NO_COLOR set. Shell completion:
+    eval "$(_EXAM_PDF_COMPLETE=bash_source exam-pdf)" (or zsh_source, fish_source).
+
+    \b
+    Example:
+      exam-pdf check reports/ && exam-pdf build reports/
+    """
+    if os.environ.get("NO_COLOR"):  # https://no-color.org/: any non-empty value
+        ctx.color = False
+
+
+_SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def _styled(text: str, ok: bool) -> str:
+    """Colour the severities and the summary line of ``check``'s text output.
+
+    click.echo drops the colour codes again when the output is not a terminal
+    (or NO_COLOR is set, see :func:`main`).
+    """
+    import re
+
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        match = re.match(r"^(.+?:\d+: )(error|warning|info)( .*)$", line)
+        if match:
+            head, severity, rest = match.groups()
+            lines[index] = head + click.style(severity, fg=_SEVERITY_COLOUR[severity], bold=True) + rest
+    if lines:
+        lines[-1] = click.style(lines[-1], fg="green" if ok else "red", bold=True)
+    return "\n".join(lines)
 
 
 report_argument = click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=True, file_okay=True))
@@ -55,17 +92,19 @@ edition_option = click.option(
 
 
 @main.command()
-@report_argument
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path, dir_okay=True, file_okay=True))
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True
 )
 @edition_option
 @click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
-def check(path: Path | None, output_format: str, edition: str, strict: bool) -> None:
+def check(paths: tuple[Path, ...], output_format: str, edition: str, strict: bool) -> None:
     """Check a report against its edition's rules.
 
-    PATH is the report's README.md or its folder (default: the current folder).
-    Exit code 0 means no errors, 1 rules are broken, 2 the file is not a readable report.
+    PATH is the report's README.md or its folder (default: the current folder). Several
+    PATHs (as pre-commit passes them) are checked one after the other; the exit code is
+    the worst. Exit code 0 means no errors, 1 rules are broken, 2 the file is not a
+    readable report.
 
     \b
     Example:
@@ -74,14 +113,22 @@ def check(path: Path | None, output_format: str, edition: str, strict: bool) -> 
     from exam_pdf.formats import FORMATTERS
     from exam_pdf.pipeline import check_path
 
-    result = check_path(path, edition)
-    if not result.report.questions:
-        raise ReportError(f"{result.report.path.name}: no '### Question N' sections found; is this the exam report?")
-    click.echo(FORMATTERS[output_format](result))
-    sys.exit(result.exit_code(strict))
+    if output_format == "json" and len(paths) > 1:
+        raise click.UsageError("--format json takes one PATH (one JSON document per report)")
+    code = 0
+    for path in paths or (None,):
+        result = check_path(path, edition)
+        if not result.report.questions:
+            raise ReportError(
+                f"{result.report.path.name}: no '### Question N' sections found; is this the exam report?"
+            )
+        text = FORMATTERS[output_format](result)
+        click.echo(_styled(text, result.exit_code(strict) == 0) if output_format == "text" else text)
+        code = max(code, result.exit_code(strict))
+    sys.exit(code)
 
 
-def _build_options(function):  # type: ignore[no-untyped-def]
+def _build_options(function):
     function = click.option(
         "--out",
         "out",
@@ -124,7 +171,7 @@ def _run_build(
     folder = out or source.folder
     work = cache_dir or default_work_dir(source.path)
     result: CheckResult | None = None
-    extra = []
+    extra: list[Finding] = []
     written = []
     if html:
         page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
@@ -228,3 +275,158 @@ def extract(pdf_file: Path, out: Path) -> None:
 
     for path in run(pdf_file, out):
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@report_argument
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port; 0 picks a free one."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
+@click.option("--no-notes", is_flag=True, help="Leave out status notes and summary.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for intermediate files (default: .exam-pdf-cache beside the README).",
+)
+@edition_option
+def preview(path: Path | None, port: int, host: str, no_notes: bool, cache_dir: Path | None, edition: str) -> None:
+    """Serve the report's HTML on localhost and rebuild it when the README or a figure changes.
+
+    The page in the browser reloads itself after each rebuild. Ctrl-C stops the server.
+
+    \b
+    Example:
+      exam-pdf preview reports/ --port 8001
+    """
+    from exam_pdf.builders import default_work_dir
+    from exam_pdf.preview import serve
+    from exam_pdf.source import locate_report, read_source
+
+    readme = locate_report(path)
+    read_source(readme)  # not a readable report: exit 2 now, not a server showing an error
+
+    def log(line: str) -> None:
+        click.echo(line)
+
+    serve(readme, cache_dir or default_work_dir(readme), host, port, edition, not no_notes, log)
+
+
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int]:
+    if value is None:
+        return (1, 1)
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise click.BadParameter("use i/N, e.g. 1/4") from None
+    if not 1 <= index <= count:
+        raise click.BadParameter(f"i must be between 1 and N, got {value}")
+    return (index, count)
+
+
+@main.command()
+@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Reports built at once [default: CPU count].")
+@click.option("--timeout", type=float, default=120, show_default=True, help="Seconds one report may take.")
+@click.option("--force", is_flag=True, help="Rebuild every report, even unchanged ones.")
+@click.option("--shard", callback=_shard, metavar="i/N", help="Build only the i-th of N shares of the reports.")
+@click.option("--no-notes", is_flag=True, help="Leave out status notes and summary.")
+@edition_option
+def batch(
+    root: Path,
+    out: Path,
+    jobs: int | None,
+    timeout: float,
+    force: bool,
+    shard: tuple[int, int],
+    no_notes: bool,
+    edition: str,
+) -> None:
+    """Archive every group's report under ROOT into OUT, with a manifest and an overview.
+
+    ROOT holds one folder per group with reports/README.md (or a README.md that is
+    the report). OUT gets <group>/report.pdf and report.html per group, manifest.json,
+    summary.csv and index.html. Unchanged reports are not rebuilt. Exit 0 when every
+    report was built (with or without findings), 1 when some failed.
+
+    \b
+    Example:
+      exam-pdf batch submissions/ --out archive/ -j 4
+      exam-pdf batch submissions/ --out part1/ --shard 1/2   # on two machines,
+      exam-pdf merge archive/ part1/ part2/                  # then join them
+    """
+    from exam_pdf.batch import Progress, run_batch
+
+    total = [0]
+    seen = [0]
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label="building", file=sys.stderr)
+
+    def start(count: int) -> None:
+        total[0] = count
+        if bar is not None:
+            bar.length = max(count, 1)
+            bar.render_progress()
+
+    def report(entry: dict[str, object], cached: bool) -> None:
+        seen[0] += 1
+        if bar is not None:
+            bar.update(1)
+            return
+        how = "cached" if cached else f"{entry['build_seconds']:.1f} s"
+        reason = f": {entry['reason']}" if entry.get("reason") else ""
+        click.echo(f"[{seen[0]}/{total[0]}] {entry['status']:<8} {entry['source']} ({how}){reason}")
+
+    def note(message: str) -> None:
+        click.echo(f"note: {message}", err=True)
+
+    outcome = run_batch(
+        root,
+        out,
+        jobs or os.cpu_count() or 1,
+        timeout=timeout,
+        force=force,
+        shard=shard,
+        notes=not no_notes,
+        edition=edition,
+        progress=Progress(start, report, note),
+    )
+    if bar is not None:
+        bar.render_finish()
+    totals = outcome.manifest["totals"]
+    for entry in outcome.manifest["reports"]:
+        if entry["status"] == "failed":
+            click.echo(f"failed: {entry['source']}: {entry['reason']}", err=True)
+    for skipped in outcome.manifest["skipped"]:
+        click.echo(f"skipped: {skipped['folder']}: {skipped['reason']}")
+    click.echo(
+        f"{totals['reports']} reports: {totals['ok']} ok, {totals['findings']} with findings, "
+        f"{totals['failed']} failed, {totals['skipped']} skipped; {outcome.built} built, {outcome.cached} cached "
+        f"in {outcome.seconds:.1f} s"
+    )
+    click.echo(f"overview: {out / 'index.html'}")
+    sys.exit(1 if outcome.failed else 0)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("parts", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False, exists=True))
+def merge(out: Path, parts: tuple[Path, ...]) -> None:
+    """Join the output folders of sharded batches into OUT: one manifest, summary and overview.
+
+    \b
+    Example:
+      exam-pdf merge archive/ part1/ part2/
+    """
+    from exam_pdf.batch import merge as run
+
+    data = run(out, list(parts))
+    totals = data["totals"]
+    click.echo(
+        f"{totals['reports']} reports from {len(parts)} folders: {totals['ok']} ok, "
+        f"{totals['findings']} with findings, {totals['failed']} failed, {totals['skipped']} skipped"
+    )
+    click.echo(f"overview: {out / 'index.html'}")
+    sys.exit(1 if totals["failed"] else 0)

@@ -162,7 +162,7 @@ def _split_paragraph(paragraph: nodes.paragraph) -> nodes.paragraph | None:
                 rest.append(sibling)
             if level is paragraph or level.parent is None:
                 break
-            child, level = level, level.parent  # type: ignore[assignment]
+            child, level = level, level.parent
         while rest.children and isinstance(rest[0], nodes.Text) and not rest[0].strip():
             del rest.children[0]
         return rest if rest.astext().strip() or not _only_text(rest) else None
@@ -224,7 +224,8 @@ def _images(answer_nodes: list[nodes.Node]) -> list[ImageRef]:
                     uri = next(group for group in match.groups() if group is not None)
                     found.append(ImageRef(uri, node.line, "html", node))
             elif isinstance(node, nodes.reference) and not any(node.findall(nodes.image)):
-                target = node.get("refuri", "")
+                # MyST keeps a local link's target in ``refname`` (``refuri`` is for URLs).
+                target = node.get("refuri") or node.get("refname", "")
                 if target.split("?")[0].lower().endswith(IMAGE_SUFFIXES):
                     found.append(ImageRef(local_uri(target), node.line or _line_of(node), "link", node))
     return found
@@ -237,7 +238,7 @@ def local_uri(uri: str) -> str:
 
 def _line_of(node: nodes.Node) -> int | None:
     while node is not None and not getattr(node, "line", None):
-        node = node.parent  # type: ignore[assignment]
+        node = node.parent
     return getattr(node, "line", None)
 
 

@@ -176,7 +176,9 @@ class Report:
     def group(self) -> str | None:
         """The group number from question 1, if it has one."""
         first = self.question(1)
-        match = re.search(r"\d+", first.answer_text) if first else None
+        # The template's own "--- question 1 fill here ---" is not a group number.
+        text = PLACEHOLDER.sub("", first.answer_text) if first and not first.unanswered else ""
+        match = re.search(r"\d+", text)
         return match.group(0) if match else None
 
     @property

@@ -105,7 +105,9 @@ def docutils_settings() -> Any:
 def parse(source: Source) -> nodes.document:
     """Parse a report into a doctree whose node lines point into the file."""
     document = new_document(str(source.path), docutils_settings())
-    md = markdown_parser()
+    # The checks need a code block's text, not its colours: no Pygments lexer is loaded
+    # (~70 ms of a fresh ``exam-pdf check``). Sphinx builds highlight later, in the builder.
+    md = markdown_parser(MdParserConfig(highlight_code_blocks=False))
     md.options["document"] = document
     md.render(source.text)
     # MyST attaches its own warnings to the tree; the checks report what matters.

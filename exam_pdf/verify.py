@@ -54,16 +54,16 @@ def read_archive(pdf_path: Path) -> Archived:
         if not data.startswith(b"%PDF-"):
             raise ReportError(f"{pdf_path.name}: not a PDF file")
         reader = PdfReader(io.BytesIO(data))
-        raw_info = reader.metadata or {}
-        info = {str(k): str(v) for k, v in raw_info.items()}
-        root = reader.trailer["/Root"]
+        info = {str(k): str(v) for k, v in (reader.metadata or {}).items()}
+        root: Any = reader.trailer["/Root"].get_object()
     except FileNotFoundError:
         raise ReportError(f"{pdf_path}: no such file") from None
     except (PdfReadError, OSError, KeyError, ValueError) as exc:
         raise ReportError(f"{pdf_path.name}: not a readable PDF ({exc})") from None
     if KEY_BUNDLE not in info:
         raise ReportError(f"{pdf_path.name}: not an exam-pdf PDF (no source bundle recorded)")
-    files, recorded = [], {}
+    files: list[SourceFile] = []
+    recorded: dict[str, str] = {}
     names = root.get("/Names", {}).get_object().get("/EmbeddedFiles", {}).get_object().get("/Names", [])
     for index in range(0, len(names), 2):
         spec = names[index + 1].get_object()

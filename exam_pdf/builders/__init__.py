@@ -22,6 +22,7 @@ from exam_pdf import __version__
 from exam_pdf.archive import COURSE, Metadata, SourceFile, finish
 from exam_pdf.dates import source_date
 from exam_pdf.findings import Finding
+from exam_pdf.images import MAX_IMAGE_BYTES
 from exam_pdf.pipeline import CheckResult
 from exam_pdf.rules import GLYPH_MISSING
 from exam_pdf.source import Source
@@ -40,7 +41,8 @@ def templates_dir() -> Path:
 def default_work_dir(report: Path) -> Path:
     """``.exam-pdf-cache/`` beside the report when writable, else the user's cache folder."""
     beside = report.parent / ".exam-pdf-cache"
-    if os.access(report.parent, os.W_OK):
+    # A symlink here (committed with the report) would point the build at any folder.
+    if os.access(report.parent, os.W_OK) and not beside.is_symlink():
         return beside
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "exam-pdf" / hashlib.sha256(str(report).encode()).hexdigest()[:16]
@@ -65,6 +67,8 @@ def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
         "root_doc": "index",
         "project": "02476 exam report",
         "language": "en",
+        # The report is shown as written: no curly quotes or dashes made from "--".
+        "smartquotes": False,
         "exam_pdf_source": str(source.path),
         "exam_pdf_edition": edition,
         "exam_pdf_notes": notes,
@@ -96,6 +100,8 @@ def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
             "\\setmonofont{DejaVu Sans Mono}[Scale=MatchLowercase]",
             "geometry": "\\usepackage[a4paper,margin=2.2cm,headheight=14pt]{geometry}",
             "sphinxsetup": "verbatimforcewraps, verbatimmaxunderfull=0, verbatimhintsturnover=false",
+            # LaTeX stops at 6 nested lists/quotes ("Too deeply nested"); the parser allows more.
+            "passoptionstopackages": "\\PassOptionsToPackage{maxlistdepth=30}{sphinx}",
             "fncychap": "",
             "maketitle": "",
             "tableofcontents": "",
@@ -106,13 +112,18 @@ def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
     }
 
 
-def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str, fresh: bool):  # type: ignore[no-untyped-def]
+def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str, fresh: bool):
     """Run one Sphinx build. ``fresh`` re-reads the report (figures may have changed even
     when the README did not); the second builder of ``exam-pdf build`` reuses that read."""
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     src = work / "src"
+    # The work folder may come with the report (a committed .exam-pdf-cache): nothing in it
+    # is trusted. Stale sources, figures, doctrees and the builder's folder (a report.aux
+    # runs as TeX, a symlink reads outside) are removed, symlinks unlinked, never followed.
+    for stale in ([src, work / "doctrees"] if fresh else []) + [work / builder]:
+        _remove(stale)
     src.mkdir(parents=True, exist_ok=True)
     index = src / "index.md"
     if not index.exists() or index.read_bytes() != source.raw:
@@ -142,7 +153,9 @@ def build_html(
     app = _sphinx(source, work, "html", notes, edition, fresh)
     result: CheckResult = app.env.exam_pdf_results["index"]
     page = (work / "html" / "index.html").read_text("utf-8")
-    originals: dict[str, str] = getattr(app.env, "exam_pdf_figures", {})
+    # Each figure by its real path inside the report folder: a reference written with '..'
+    # (which still resolves inside) must not make the copy below land outside ``out``.
+    originals = {name: _inside(source.folder, uri) for name, uri in getattr(app.env, "exam_pdf_figures", {}).items()}
     page = _relink_figures(page, originals)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.parent.resolve() != source.folder:
@@ -152,6 +165,13 @@ def build_html(
             shutil.copyfile(source.folder / original, target)
     _atomic_write(out, page.encode("utf-8"))
     return out, result
+
+
+def _inside(folder: Path, uri: str) -> str:
+    """``uri`` (checked to resolve inside ``folder``) as a plain relative path: no '..', no '?' or '#'."""
+    root = os.path.realpath(folder)
+    target = os.path.realpath(os.path.join(root, uri.split("#")[0].split("?")[0]))
+    return Path(os.path.relpath(target, root)).as_posix()
 
 
 def _relink_figures(page: str, originals: dict[str, str]) -> str:
@@ -195,7 +215,10 @@ def build_pdf(
         )
     files = [SourceFile(source.path.name, source.raw)]
     for name in sorted(getattr(app.env, "exam_pdf_sources", ())):
-        files.append(SourceFile(name, (source.folder / name).read_bytes()))
+        path = source.folder / name
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            continue  # over the figure cap (image-unreadable): not read into memory and the PDF
+        files.append(SourceFile(name, path.read_bytes()))
     final = finish(pdf.read_bytes(), metadata(result, date), files)
     out.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(out, final)
@@ -224,5 +247,14 @@ def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # never write through a symlink planted under this name
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, symlink or folder of the work folder, without following symlinks."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)

@@ -11,6 +11,8 @@ from exam_pdf.findings import Finding
 from exam_pdf.model import PLACEHOLDER, Limit, Report
 from exam_pdf.rules import Severity
 
+_WRITTEN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+
 
 @check
 def unanswered(report: Report) -> Iterator[Finding]:
@@ -119,6 +121,11 @@ def lengths(report: Report) -> Iterator[Finding]:
             hint = ""
             if any(image.kind != "markdown" for image in question.images):
                 hint = " (links and <img> tags are not counted; use ![alt](figures/file.png))"
+            elif len(_WRITTEN_IMAGE.findall(question.answer_text)) > count:
+                hint = (
+                    " (an image written inside code or an HTML comment is not shown, so it is not counted;"
+                    " the course's checker counts it)"
+                )
             yield finding(
                 rules.TOO_FEW_IMAGES,
                 _range_message("images", count, limits.images, limits.recommended) + hint,

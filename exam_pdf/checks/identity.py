@@ -14,6 +14,11 @@ STUDY_NUMBER = re.compile(r"^[sS]\d{6}$")
 _CANDIDATE = re.compile(r"(?<![\w/.-])(?:[sS][0-9Xx]{2,9}|\d{5,8})(?![\w/-])")
 
 
+def study_number_candidates(text: str) -> list[str]:
+    """Everything in ``text`` that is meant as a study number, well-formed or not."""
+    return _CANDIDATE.findall(text)
+
+
 @check
 def group_number(report: Report) -> Iterator[Finding]:
     for question in answered(report):
@@ -26,7 +31,7 @@ def student_ids(report: Report) -> Iterator[Finding]:
     for question in answered(report):
         if question.number != 2:
             continue
-        candidates = _CANDIDATE.findall(question.answer_text)
+        candidates = study_number_candidates(question.answer_text)
         valid = [c for c in candidates if STUDY_NUMBER.match(c)]
         for wrong in (c for c in candidates if not STUDY_NUMBER.match(c)):
             offset = question.answer_text.find(wrong)

@@ -23,11 +23,17 @@ def duplicates(report: Report) -> Iterator[Finding]:
             )
 
 
+#: Largest question number up to which a report without a known edition is checked for gaps.
+MAX_CUSTOM_QUESTIONS = 100
+
+
 @check
 def count(report: Report) -> Iterator[Finding]:
     numbers = {question.number for question in report.questions}
     expected = report.edition.questions if report.edition else None
-    top = expected or max(numbers, default=0)
+    # Without an edition the report's own numbering decides, within reason: a heading such as
+    # "Question 99999999999" must not make a finding (or a set) per number below it.
+    top = expected or max((n for n in numbers if n <= MAX_CUSTOM_QUESTIONS), default=0)
     for number in sorted(set(range(1, top + 1)) - numbers):
         yield finding(rules.MISSING_QUESTION, f"Question {number} is missing: add its section back", number)
     extra = sorted(n for n in numbers if expected is not None and not 1 <= n <= expected)

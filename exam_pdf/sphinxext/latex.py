@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.writers.latex import LaTeXTranslator
 
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, preamble, route
+
+if TYPE_CHECKING:
+    from exam_pdf.model import Report
 
 _GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho "
@@ -43,7 +46,8 @@ _CONTROL = re.compile(r"\\([a-zA-Z@]+|.)")
 
 def math_is_safe(tex: str) -> bool:
     """True when ``tex`` uses only allowlisted commands, balanced braces and no TeX tricks."""
-    if "^^" in tex or "#" in tex or "%" in tex.replace("\\%", "") or len(tex) > 5000:
+    # A bare % (also after \\) would comment out the closing \) and leave math mode open.
+    if "^^" in tex or "#" in tex or "%" in _CONTROL.sub("", tex) or len(tex) > 5000:
         return False
     depth = 0
     for char in _CONTROL.sub("", tex):
@@ -55,7 +59,7 @@ def math_is_safe(tex: str) -> bool:
     for match in _CONTROL.finditer(tex):
         name = match.group(1)
         if len(name) == 1 and not name.isalpha():
-            if name in "{}_&$,;:! |\\^.[]()<>/-":
+            if name in "{}_&$%,;:! |\\^.[]()<>/-":
                 continue
             return False
         if name not in SAFE_MATH_COMMANDS:
@@ -113,7 +117,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             fields.update(
                 title=report.title or "Exam report",
                 group=report.group or "?",
-                students=", ".join(report.student_ids) or "(no study numbers given)",
+                students=_members(report) or "(no study numbers given)",
                 edition=f"{edition.name}" if edition else "unknown",
                 date=date.strftime("%Y-%m-%d"),
                 check=summary_line(result),
@@ -124,10 +128,25 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         self._line = getattr(node, "line", None) or self._line
         super().dispatch_visit(node)
 
+    _in_uri = False
+
     def encode(self, text: str) -> str:
+        if self._in_uri:
+            return super().encode(text)
         # Long unbroken runs (URLs, identifiers) get break points so that they wrap.
         text = _LONG_RUN.sub(_breakable, text) if len(text) > _LONG else text
-        return self._route(super().encode(text)).replace(_BREAK, "\\allowbreak{}")
+        tex = self._route(super().encode(text)).replace(_BREAK, "\\allowbreak{}")
+        # "--" and "---" are printed as written (a command-line flag, the template's
+        # placeholder), not joined into dashes by the font's TeX ligatures.
+        return tex.replace("--", "-{}-").replace("--", "-{}-")
+
+    def encode_uri(self, text: str) -> str:
+        # A link's target goes to hyperref as it is: no break points or font switches in it.
+        self._in_uri = True
+        try:
+            return super().encode_uri(text)
+        finally:
+            self._in_uri = False
 
     def _route(self, tex: str, main: str | None = None) -> str:
         before = len(self.glyphs.missing)
@@ -166,6 +185,9 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             if text.strip():
                 self.body.append(self.encode(text))
             raise nodes.SkipNode
+        if node.get("exam_pdf_own") and node.get("format") == "latex":
+            self.body.append(node.astext())  # written by exam-pdf's own transform, never by a report
+            raise nodes.SkipNode
         if "latex" in node.get("format", "").split() and node.astext().strip() == "\\\\":
             self.body.append("\\\\\n")  # MyST's own hard line break
         raise nodes.SkipNode
@@ -181,3 +203,16 @@ def html_text(markup: str) -> str:
 
     cleaned = nh3.clean(markup, tags=set(), clean_content_tags={"script", "style"})
     return html.unescape(cleaned)
+
+
+def _members(report: Report) -> str:
+    """Question 2's study numbers for the title page; a malformed one is shown, marked."""
+    from exam_pdf.checks.identity import STUDY_NUMBER, study_number_candidates
+
+    second = report.question(2)
+    if second is None:
+        return ""
+    return ", ".join(
+        entry if STUDY_NUMBER.match(entry) else f"{entry} (not a study number)"
+        for entry in dict.fromkeys(study_number_candidates(second.answer_text))
+    )

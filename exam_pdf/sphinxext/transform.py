@@ -61,6 +61,13 @@ class ReportTransform(SphinxTransform):
         originals = self.env.__dict__.setdefault("exam_pdf_figures", {})
         referenced = self.env.__dict__.setdefault("exam_pdf_sources", set())
         show_images(self.document, source.folder, image_dir, config.exam_pdf_image_dir, originals, referenced)
+        # Linked figures are checked too (image-not-embedded vs image-missing): the archive
+        # must carry them, or extract -> rebuild would report them missing.
+        for ref in (ref for question in report.questions for ref in question.images if ref.kind == "link"):
+            uri = local_uri(ref.uri)
+            where = resolve(uri, source.folder)
+            if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
+                referenced.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
         mark_prompts(report)
         mark_checkboxes(self.document)
         disarm_links(self.document)
@@ -198,7 +205,9 @@ def _count(number: int, noun: str) -> str:
 
 
 def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
-    items = nodes.bullet_list()
+    # The messages appear as `check` prints them: SmartQuotes would turn a quoted
+    # '--- question 28 fill here ---' into an em dash the student cannot find.
+    items = nodes.bullet_list(support_smartquotes=False)
     for f in findings:
         items += nodes.list_item(
             "",
@@ -217,7 +226,7 @@ def add_notes(result: CheckResult) -> None:
     for question in result.report.questions:
         target: nodes.Element = question.section
         while target.children and isinstance(target.children[-1], nodes.section):
-            target = target.children[-1]  # type: ignore[assignment]
+            target = target.children[-1]
         target += note_for(result, question)
 
 
@@ -277,6 +286,8 @@ def add_summary(result: CheckResult) -> None:
         for item in report.checklist:
             counts = groups.setdefault(item.group, [0, 0, 0])
             counts[["checked", "not-applicable", "unchecked"].index(item.state.value)] += 1
+        # Keep the heading with its table on one page.
+        box += nodes.raw("", "\\needspace{7\\baselineskip}", format="latex", exam_pdf_own=True)
         box += nodes.paragraph("", "", nodes.strong("", "Checklist."))
         box += _table(
             ["Part", "Checked", "Not applicable", "Unchecked"],
