@@ -108,7 +108,8 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
     return pdf
 
 
-_ERROR = re.compile(r"^(?:\S*:\d+: |! )(.+)$", re.M)
+_ERROR = re.compile(r"^(?:(\S*):(\d+): |! )(.+)$", re.M)
+_LINE_MARK = re.compile(r"%exam-pdf line (\d+)$", re.M)
 
 #: What some of TeX's own messages mean for the person who wrote the report.
 _EXPLAIN = {
@@ -127,9 +128,28 @@ def first_error(log: Path, terminal: str = "") -> str:
     where = f" (full log: {log})"
     if not match:
         return "LaTeX failed without an error message" + where
-    message = match.group(1).strip()
+    message = match.group(3).strip()
     hint = next((f": {meaning}" for known, meaning in _EXPLAIN.items() if known in message), "")
-    return f"LaTeX error: {message}{hint}{where}"
+    tex_line = int(match.group(2)) if match.group(2) else _context_line(text[match.end() :])
+    line = report_line(log.with_suffix(".tex"), tex_line) if tex_line else None
+    at = f" near line {line} of the report" if line else ""
+    return f"LaTeX error{at}: {message}{hint}{where}"
+
+
+def _context_line(after: str) -> int | None:
+    """The ``l.123`` line TeX prints after a ``! error``."""
+    found = re.search(r"^l\.(\d+)", after[:2000], re.M)
+    return int(found.group(1)) if found else None
+
+
+def report_line(tex: Path, tex_line: int) -> int | None:
+    """The report's line behind line ``tex_line`` of the generated .tex, if marked."""
+    try:
+        lines = tex.read_text("utf-8", "replace").split("\n")[:tex_line]
+    except OSError:
+        return None
+    marks = _LINE_MARK.findall("\n".join(lines))
+    return int(marks[-1]) if marks else None
 
 
 def missing_characters(log: Path) -> list[str]:

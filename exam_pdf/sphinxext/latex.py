@@ -19,6 +19,19 @@ from sphinx.writers.latex import LaTeXTranslator
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, preamble, route
 
+#: Marks the report's line in the generated .tex: ``%exam-pdf line 12``.
+LINE_MARK = "exam-pdf line "
+_BLOCKS = (
+    nodes.paragraph,
+    nodes.section,
+    nodes.literal_block,
+    nodes.table,
+    nodes.bullet_list,
+    nodes.enumerated_list,
+    nodes.block_quote,
+    nodes.math_block,
+)
+
 if TYPE_CHECKING:
     from exam_pdf.model import Report
 
@@ -93,6 +106,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
     def __init__(self, document: nodes.document, builder: Any, theme: Any) -> None:
         self.glyphs = GlyphPlan()
         self._line: int | None = None
+        self._marked: int | None = None
         self.glyph_lines: list[tuple[str, int | None]] = []
         super().__init__(document, builder, theme)
         builder.exam_glyph_lines = self.glyph_lines
@@ -125,7 +139,14 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         return {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
 
     def dispatch_visit(self, node: nodes.Node) -> None:
-        self._line = getattr(node, "line", None) or self._line
+        line = getattr(node, "line", None)
+        self._line = line or self._line
+        if line and line != self._marked and isinstance(node, _BLOCKS) and self.body and self.body[-1].endswith("\n"):
+            # A comment line naming the report's line, so that a TeX error can be traced
+            # back to it (exam_pdf.builders.engine.first_error). Only at the start of a
+            # line: there it changes nothing (no new blank line, nothing commented out).
+            self.body.append(f"%{LINE_MARK}{line}\n")
+            self._marked = line
         super().dispatch_visit(node)
 
     _in_uri = False
