@@ -54,11 +54,13 @@ def as_text(result: CheckResult, table: bool = True) -> str:
     if table:
         if lines:
             lines.append("")
-        lines.append(f"{'Q':>3}  {'words':>5}  {'images':>6}  {'limit':<26} status")
-        for question in result.report.answered_questions:
+        questions = result.report.answered_questions
+        width = max([len("limit"), *(len(limit_text(q)) for q in questions)])
+        lines.append(f"{'Q':>3}  {'words':>5}  {'images':>6}  {'limit':<{width}}  status")
+        for question in questions:
             lines.append(
                 f"{question.number:>3}  {question.words:>5}  {len(question.embedded_images):>6}  "
-                f"{limit_text(question):<26} {_STATUS_MARK[result.status_of(question)]}"
+                f"{limit_text(question):<{width}}  {_STATUS_MARK[result.status_of(question)]}"
             )
         lines.append("")
         edition = result.report.edition
