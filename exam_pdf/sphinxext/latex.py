@@ -19,6 +19,15 @@ from sphinx.writers.latex import LaTeXTranslator
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, preamble, route
 
+#: Control characters (a stray form feed or escape pasted from a terminal) stop TeX with
+#: "invalid character"; they are shown as a marked code point instead, never dropped.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible_controls(tex: str) -> str:
+    return _CONTROL_CHARS.sub(lambda m: f"\\examnoglyph{{U+{ord(m.group()):04X}}}", tex)
+
+
 #: Marks the report's line in the generated .tex: ``%exam-pdf line 12``.
 LINE_MARK = "exam-pdf line "
 _BLOCKS = (
@@ -156,7 +165,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             return super().encode(text)
         # Long unbroken runs (URLs, identifiers) get break points so that they wrap.
         text = _LONG_RUN.sub(_breakable, text) if len(text) > _LONG else text
-        tex = self._route(super().encode(text)).replace(_BREAK, "\\allowbreak{}")
+        tex = self._route(_visible_controls(super().encode(text))).replace(_BREAK, "\\allowbreak{}")
         # "--" and "---" are printed as written (a command-line flag, the template's
         # placeholder), not joined into dashes by the font's TeX ligatures.
         return tex.replace("--", "-{}-").replace("--", "-{}-")
@@ -182,7 +191,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             super().visit_literal_block(node)
         finally:
             for index in range(start, len(self.body)):
-                self.body[index] = self._route(self.body[index], MONO_FONT)
+                self.body[index] = self._route(_visible_controls(self.body[index]), MONO_FONT)
 
     def visit_math(self, node: nodes.Element) -> None:
         if math_is_safe(node.astext()):
