@@ -52,7 +52,7 @@ python-deps: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]' -r requirements-dev.txt
+	$(BIN)/python -m pip install -q -e '.[test,bench]' -r requirements-dev.txt
 	touch $(STAMP)
 
 lint: setup
