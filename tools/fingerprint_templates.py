@@ -26,13 +26,18 @@ def main(folder: str) -> None:
         body = ", ".join(f'{n}: ("{c}", "{w}")' for n, (c, w) in sorted(prints.items()))
         lines.append(f'    "{edition}": {{{body}}},')
     lines.append("}  # fmt: skip")
-    lines += ["", "#: Fingerprints of text the blank templates hold in place of an answer.", "TEMPLATE_ANSWERS: dict[int, set[str]] = {"]
+    lines += [
+        "",
+        "#: Fingerprints of text the blank templates hold in place of an answer.",
+        "TEMPLATE_ANSWERS: dict[int, set[str]] = {",
+    ]
     answers: dict[int, set[str]] = {}
     for edition in EDITIONS:
         for question in load_report(Path(folder) / f"{edition}.md").answered_questions:
             if question.answer_text.strip() and not question.placeholder_left:
                 answers.setdefault(question.number, set()).add(fingerprint(question.answer_text)[1])
-    lines += [f"    {n}: {sorted(hashes)!r}," .replace("[", "{").replace("]", "}") for n, hashes in sorted(answers.items())]
+    for number, hashes in sorted(answers.items()):
+        lines.append(f"    {number}: {sorted(hashes)!r},".replace("[", "{").replace("]", "}"))
     lines.append("}")
     Path(__file__).parent.parent.joinpath("exam_pdf", "_fingerprints.py").write_text("\n".join(lines) + "\n")
 
