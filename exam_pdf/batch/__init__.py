@@ -10,7 +10,6 @@ The findings in the manifest are the ones ``exam-pdf check`` prints.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import time
@@ -21,7 +20,7 @@ from typing import Any
 from exam_pdf.batch import outputs, pool
 from exam_pdf.batch.discover import discover, shard_of
 from exam_pdf.batch.keys import cache_key
-from exam_pdf.batch.worker import Task, base_record, read_record, still_valid, write_record
+from exam_pdf.batch.worker import Task, base_record, read_record, slot, still_valid, write_record
 from exam_pdf.errors import ReportError
 
 
@@ -73,14 +72,13 @@ def run_batch(
     for candidate in candidates:
         if candidate.readme is None:
             continue
-        slot = hashlib.sha256(candidate.relpath.encode()).hexdigest()[:20]
         task = Task(
             relpath=candidate.relpath,
             folder=candidate.folder,
             readme=candidate.readme,
             key=cache_key(candidate.readme, options),
-            staging=state / "builds" / slot,
-            work=state / "work" / slot,
+            staging=state / "builds" / slot(candidate.relpath),
+            work=state / "work" / slot(candidate.relpath),
             notes=notes,
             edition=edition,
             timeout=timeout,
@@ -111,8 +109,7 @@ def run_batch(
     for message in outputs.assign_dirs(entries):
         progress.note(message)
     for entry in entries:
-        slot = hashlib.sha256(entry["source"].encode()).hexdigest()[:20]
-        outputs.place(out, entry, state / "builds" / slot)
+        outputs.place(out, entry, state / "builds" / slot(entry["source"]))
     data = outputs.manifest(entries, skipped, options)
     outputs.write_all(out, data)
     return Outcome(data, built=len(todo), cached=len(entries) - len(todo), seconds=time.monotonic() - started)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from exam_pdf import __version__
-from exam_pdf.batch.worker import OUTPUTS
+from exam_pdf.batch.worker import outputs_match
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -82,7 +82,7 @@ def place(out: Path, entry: dict[str, Any], staging: Path) -> None:
     target = out / entry["dir"]
     if entry.get("status") == "failed" or not (staging / "report.pdf").is_file():
         return
-    if _same(target, entry):
+    if outputs_match(target, entry):
         return
     tmp = out / STATE / "placing" / entry["dir"]
     if tmp.exists():
@@ -97,14 +97,6 @@ def place(out: Path, entry: dict[str, Any], staging: Path) -> None:
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _same(target: Path, entry: dict[str, Any]) -> bool:
-    for name, field in zip(OUTPUTS, ("pdf_sha256", "html_sha256"), strict=True):
-        path = target / name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry.get(field):
-            return False
-    return True
 
 
 def totals(entries: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> dict[str, int]:

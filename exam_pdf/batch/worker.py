@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ def build(task: Task) -> dict[str, Any]:
     return record
 
 
-def _describe(record: dict[str, Any], result: Any, extra: list[Any] = ()) -> None:  # type: ignore[assignment]
+def _describe(record: dict[str, Any], result: Any, extra: Sequence[Any] = ()) -> None:
     from exam_pdf.rules import Severity
 
     report = result.report
@@ -162,10 +163,18 @@ def still_valid(record: dict[str, Any] | None, key: str, staging: Path) -> bool:
     """Whether a stored record is for this key and its outputs are on disk unchanged."""
     if record is None or record.get("cache_key") != key or record.get("exam_pdf_version") != __version__:
         return False
-    if record.get("status") == "failed":
-        return True
-    for name, field in (("report.pdf", "pdf_sha256"), ("report.html", "html_sha256")):
-        path = staging / name
+    return record.get("status") == "failed" or outputs_match(staging, record)
+
+
+def outputs_match(folder: Path, record: dict[str, Any]) -> bool:
+    """Whether ``folder`` holds the PDF and HTML page the record names, byte for byte."""
+    for name, field in zip(OUTPUTS, ("pdf_sha256", "html_sha256"), strict=True):
+        path = folder / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != record.get(field):
             return False
     return True
+
+
+def slot(relpath: str) -> str:
+    """The folder name of a report's build state: stable for its path under the root."""
+    return hashlib.sha256(relpath.encode()).hexdigest()[:20]

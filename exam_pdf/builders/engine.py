@@ -109,7 +109,9 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
 
 
 _ERROR = re.compile(r"^(?:(\S*):(\d+): |! )(.+)$", re.M)
-_LINE_MARK = re.compile(r"%exam-pdf line (\d+)$", re.M)
+#: The comment the LaTeX writer puts before each block: ``%exam-pdf line 12``.
+LINE_MARK = "exam-pdf line "
+_LINE_MARK = re.compile(rf"%{LINE_MARK}(\d+)$", re.M)
 
 #: What some of TeX's own messages mean for the person who wrote the report.
 _EXPLAIN = {

@@ -87,7 +87,7 @@ def route(text: str, plan: GlyphPlan, main: str = MAIN_FONT) -> str:
             flush()
             run_font = None
             plan.missing.append(char)
-            out.append(f"\\examnoglyph{{U+{code:04X}}}")
+            out.append(no_glyph(code))
             continue
         if target != run_font:
             flush()
@@ -97,6 +97,11 @@ def route(text: str, plan: GlyphPlan, main: str = MAIN_FONT) -> str:
         run.append(char)
     flush()
     return "".join(out)
+
+
+def no_glyph(code: int) -> str:
+    """The visible stand-in for a character the PDF cannot show: a framed ``U+XXXX``."""
+    return f"\\examnoglyph{{U+{code:04X}}}"
 
 
 def preamble(plan: GlyphPlan) -> str:

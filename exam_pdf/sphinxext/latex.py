@@ -16,20 +16,23 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 from sphinx.writers.latex import LaTeXTranslator
 
+from exam_pdf.builders.engine import LINE_MARK
 from exam_pdf.parse import REPORT_HTML
-from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, preamble, route
+from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, no_glyph, preamble, route
 
 #: Control characters (a stray form feed or escape pasted from a terminal) stop TeX with
 #: "invalid character"; they are shown as a marked code point instead, never dropped.
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+#: A hyphen followed by another: "--" becomes "-{}-", "---" becomes "-{}-{}-".
+_DASH_RUN = re.compile(r"-(?=-)")
+
+
 def _visible_controls(tex: str) -> str:
-    return _CONTROL_CHARS.sub(lambda m: f"\\examnoglyph{{U+{ord(m.group()):04X}}}", tex)
+    return _CONTROL_CHARS.sub(lambda m: no_glyph(ord(m.group())), tex)
 
 
-#: Marks the report's line in the generated .tex: ``%exam-pdf line 12``.
-LINE_MARK = "exam-pdf line "
 _BLOCKS = (
     nodes.paragraph,
     nodes.section,
@@ -168,7 +171,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         tex = self._route(_visible_controls(super().encode(text))).replace(_BREAK, "\\allowbreak{}")
         # "--" and "---" are printed as written (a command-line flag, the template's
         # placeholder), not joined into dashes by the font's TeX ligatures.
-        return tex.replace("--", "-{}-").replace("--", "-{}-")
+        return _DASH_RUN.sub("-{}", tex)
 
     def encode_uri(self, text: str) -> str:
         # A link's target goes to hyperref as it is: no break points or font switches in it.
