@@ -402,12 +402,16 @@ def batch(
     for skipped in outcome.manifest["skipped"]:
         click.echo(f"skipped: {skipped['folder']}: {skipped['reason']}")
     click.echo(
-        f"{totals['reports']} reports: {totals['ok']} ok, {totals['findings']} with findings, "
+        f"{_count(totals['reports'], 'report')}: {totals['ok']} ok, {totals['findings']} with findings, "
         f"{totals['failed']} failed, {totals['skipped']} skipped; {outcome.built} built, {outcome.cached} cached "
         f"in {outcome.seconds:.1f} s"
     )
     click.echo(f"overview: {out / 'index.html'}")
     sys.exit(1 if outcome.failed else 0)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @main.command()
@@ -425,7 +429,7 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
     data = run(out, list(parts))
     totals = data["totals"]
     click.echo(
-        f"{totals['reports']} reports from {len(parts)} folders: {totals['ok']} ok, "
+        f"{_count(totals['reports'], 'report')} from {_count(len(parts), 'folder')}: {totals['ok']} ok, "
         f"{totals['findings']} with findings, {totals['failed']} failed, {totals['skipped']} skipped"
     )
     click.echo(f"overview: {out / 'index.html'}")

@@ -7,3 +7,7 @@ class ReportError(Exception):
 
 class BuildError(Exception):
     """A report was read but no output could be built from it (exit code 2)."""
+
+
+class BuildTimeout(BuildError):
+    """The TeX engine ran past its time limit and was stopped."""

@@ -247,6 +247,9 @@ def test_shards_merged_equal_the_whole(tmp_path: Path, small: Small) -> None:
     def timeless(data: dict) -> dict:
         return {**data, "reports": [{k: v for k, v in e.items() if k != "build_seconds"} for e in data["reports"]]}
 
+    # Entry by entry first, so that a difference names its report and field.
+    for mine, theirs in zip(timeless(merged)["reports"], timeless(whole)["reports"], strict=True):
+        assert {k: v for k, v in mine.items() if v != theirs.get(k)} == {}, mine["folder"]
     assert timeless(merged) == timeless(whole)
     for entry in merged["reports"]:
         if entry["pdf"]:

@@ -6,9 +6,13 @@ import itertools
 import os
 from pathlib import Path
 
+import pytest
+
 from exam_pdf.batch.discover import discover, shard_of
 from exam_pdf.batch.keys import cache_key
 from exam_pdf.batch.outputs import assign_dirs, ranges
+from exam_pdf.batch.worker import Task, build, timed_out
+from exam_pdf.errors import BuildTimeout
 
 REPORT = "# Report\n\n### Question 1\n\n> Answer:\n\n42\n"
 
@@ -97,3 +101,33 @@ def test_ranges() -> None:
     assert ranges([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
     assert ranges([5, 5]) == "5"
     assert ranges([]) == ""
+
+
+def test_a_timeout_reads_the_same_whoever_stopped_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The engine stopping itself and the pool killing the worker race each other
+    # under load; the manifest (and a merge of shards) must not depend on who won.
+    import exam_pdf.builders
+
+    readme = tmp_path / "g" / "README.md"
+    readme.parent.mkdir()
+    readme.write_text("### Question 1\n\n> **Group number?**\n>\n> Answer:\n\n7\n", "utf-8")
+
+    def engine_timeout(*args: object, **kwargs: object) -> None:
+        raise BuildTimeout("the TeX engine did not finish within 13 s and was stopped")
+
+    monkeypatch.setattr(exam_pdf.builders, "build_pdf", engine_timeout)
+    task = Task(
+        relpath="g/README.md",
+        folder="g",
+        readme=readme,
+        key="k",
+        staging=tmp_path / "out" / ".exam-pdf-batch" / "staging" / "k",
+        work=tmp_path / "out" / ".exam-pdf-batch" / "work" / "k",
+        notes=True,
+        edition="auto",
+        timeout=60,
+    )
+    task.staging.mkdir(parents=True)
+    record = build(task)
+    assert record["status"] == "failed"
+    assert record["reason"] == timed_out(task) == "did not finish within its timeout of 60 s and was stopped"

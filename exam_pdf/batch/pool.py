@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from multiprocessing.connection import wait
 from typing import Any
 
-from exam_pdf.batch.worker import Task, run_in_child
+from exam_pdf.batch.worker import Task, run_in_child, timed_out
 
 #: Extra seconds a worker gets past the report's timeout before it is killed:
 #: the engine stops itself at the timeout; this covers the finishing steps.
@@ -73,7 +73,7 @@ def run(
                     _kill(process)
                     del running[sentinel]
                     seconds = now - started.pop(sentinel)
-                    done(task, f"did not finish within its timeout of {task.timeout:g} s and was stopped", seconds)
+                    done(task, timed_out(task), seconds)
     finally:
         for process, _, _ in running.values():
             _kill(process)

@@ -11,6 +11,7 @@ import collections
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from exam_pdf import __version__
-from exam_pdf.errors import BuildError, ReportError
+from exam_pdf.errors import BuildError, BuildTimeout, ReportError
 
 RECORD = "record.json"
 LOG = "build.log"
@@ -65,6 +66,16 @@ def base_record(task: Task) -> dict[str, Any]:
     }
 
 
+def timed_out(task: Task) -> str:
+    """Why a report that ran past its timeout failed, in the same words whoever stopped it.
+
+    The TeX engine stops itself within the time the build has left, or the pool
+    kills the worker a little later: which one comes first depends on the load,
+    and the manifest must not.
+    """
+    return f"did not finish within its timeout of {task.timeout:g} s and was stopped"
+
+
 def build(task: Task) -> dict[str, Any]:
     """Check and build one report into ``task.staging``; never raises."""
     from exam_pdf.builders import build_html, build_pdf
@@ -80,7 +91,7 @@ def build(task: Task) -> dict[str, Any]:
             raise ReportError(f"{task.readme.name}: no '### Question N' sections found")
         _describe(record, check_report(report))
         _, result = build_html(source, task.staging / "report.html", task.work, task.notes, task.edition)
-        remaining = max(5, round(task.timeout - (time.monotonic() - started)))
+        remaining = max(5, math.ceil(task.timeout - (time.monotonic() - started)))
         _, result, extra = build_pdf(
             source, task.staging / "report.pdf", task.work, task.notes, task.edition, timeout=remaining, fresh=False
         )
@@ -88,6 +99,8 @@ def build(task: Task) -> dict[str, Any]:
         _describe_pdf(record, task.staging)
         record["status"] = "findings" if record["errors"] else "ok"
         shutil.rmtree(task.work, ignore_errors=True)
+    except BuildTimeout:
+        record["reason"] = timed_out(task)
     except (ReportError, BuildError) as exc:
         # Paths inside the output folder are given relative to it, so that a manifest
         # does not depend on where (or on which machine, for shards) it was built.

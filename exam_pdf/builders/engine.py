@@ -19,7 +19,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from exam_pdf.errors import BuildError
+from exam_pdf.errors import BuildError, BuildTimeout
 
 ENGINE = "xelatex"
 TIMEOUT_SECONDS = 120
@@ -99,7 +99,7 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise BuildError(f"the TeX engine did not finish within {timeout:g} s and was stopped") from None
+        raise BuildTimeout(f"the TeX engine did not finish within {timeout:g} s and was stopped") from None
     pdf = tex.with_suffix(".pdf")
     if process.returncode != 0 or not pdf.exists():
         terminal = (output or b"").decode("utf-8", "replace")
