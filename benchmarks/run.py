@@ -104,11 +104,23 @@ def exam_pdf_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "exam_pdf"]
 
 
-def timed(command: Sequence[str], cwd: Path | None = None, ok: Sequence[int] = (0,), timeout: float = 3600) -> float:
+def timed(
+    command: Sequence[str],
+    cwd: Path | None = None,
+    ok: Sequence[int] = (0,),
+    timeout: float = 3600,
+    env: dict[str, str] | None = None,
+) -> float:
     """Wall seconds of one fresh process; raise when it exits with a code not in ``ok``."""
     start = time.perf_counter()
     done = subprocess.run(
-        list(command), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False
+        list(command),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout,
+        check=False,
+        env=None if env is None else {**os.environ, **env},
     )
     seconds = time.perf_counter() - start
     if done.returncode not in ok:
@@ -339,9 +351,19 @@ def target_pdf(subject: str, report: Path, work: Path, repeat: int, pandoc: bool
         runs["pandoc xelatex s"] = lambda: timed(pandoc_command(work / f"pandoc-{subject}.pdf"), cwd=folder)
     else:
         return Result("2", "pdf vs pandoc xelatex", subject, goal, None, note="pandoc not found: skipped")
+    first = None
     if warm:
         exam_warm()  # fill the warm cache once, untimed
+        # Once, for information: the very first build after installing, with an empty user
+        # cache (no precompiled preamble, no font maps yet: both are made during this build).
+        first = timed(
+            [*exam, "pdf", str(folder), "--out", str(work / f"outf-{subject}"), "--cache-dir", str(work / "cf")],
+            ok=(0, 1),
+            env={"XDG_CACHE_HOME": str(work / f"empty-user-cache-{subject}")},
+        )
     medians = side_by_side(runs, repeat)
+    if first is not None:
+        medians["exam-pdf pdf first build after install s (once)"] = first
     ratio = medians["exam-pdf pdf s"] / medians["pandoc xelatex s"]
     note = "ratio of the cold-cache build"
     if warm:

@@ -51,9 +51,11 @@ def pdftotext(pdf: Path) -> list[str]:
 
 
 def flat(text: str) -> str:
-    """Text for comparing phrases: straight quotes, one space, no line-end hyphenation."""
+    """Text for comparing phrases: straight quotes, one space, no line-end hyphenation,
+    and paths whole again where a line broke after one of their slashes."""
     text = text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'}))
     text = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", text)
+    text = re.sub(r"(?<=\w/)[ \t]*\n\s*(?=\w)", "", text)
     return " ".join(text.split())
 
 

@@ -19,6 +19,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+from exam_pdf.builders.preamble import DUMP_TIMEOUT, ensure_format
 from exam_pdf.errors import BuildError, BuildTimeout
 
 ENGINE = "xelatex"
@@ -81,6 +82,11 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
     env = tex_environment()
     if source_date_epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    found = ensure_format(tex, env, functools.partial(_limits, DUMP_TIMEOUT + 5))
+    if found is not None:  # each pass starts from the precompiled preamble
+        formats, name = found
+        env["TEXFORMATS"] = f"{formats}{os.pathsep}"
+        rc.write_text(LATEXMKRC.replace("%O %S", f"-fmt={name} %O %S"))
     command = ["latexmk", "-norc", "-r", rc.name, "-pdfxe", tex.name]
     try:
         process = subprocess.Popen(

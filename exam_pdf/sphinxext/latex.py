@@ -17,6 +17,7 @@ from docutils import nodes
 from sphinx.writers.latex import LaTeXTranslator
 
 from exam_pdf.builders.engine import LINE_MARK
+from exam_pdf.builders.preamble import END_OF_DUMP
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, no_glyph, preamble, route
 
@@ -148,7 +149,8 @@ class ExamLaTeXTranslator(LaTeXTranslator):
                 date=date.strftime("%Y-%m-%d"),
                 check=summary_line(result),
             )
-        return {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
+        encoded = {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
+        return {**encoded, "end_of_dump": END_OF_DUMP}
 
     def dispatch_visit(self, node: nodes.Node) -> None:
         line = getattr(node, "line", None)
