@@ -32,7 +32,7 @@ test: setup
 	$(BIN)/pytest -q -rs
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	$(BIN)/mypy exam_pdf
+	$(BIN)/mypy exam_pdf benchmarks
 
 setup: system-deps python-deps
 
@@ -60,7 +60,7 @@ lint: setup
 	$(BIN)/ruff format --check $(LINTED)
 
 type: setup
-	$(BIN)/mypy exam_pdf
+	$(BIN)/mypy exam_pdf benchmarks
 
 docs: setup
 	$(BIN)/sphinx-build -nW --keep-going -b html docs docs/_build/html

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ class Result:
     goal: str
     met: bool | None  # None: not measured (skipped) or informational
     ratio: float | None = None
-    numbers: dict[str, float | int | str] = dataclasses.field(default_factory=dict)
+    numbers: Mapping[str, float | int | str] = dataclasses.field(default_factory=dict)
     note: str = ""
 
     @property
