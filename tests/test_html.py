@@ -213,8 +213,10 @@ def test_html_figures_are_relative_and_present(small, page: str) -> None:
 
 def test_html_missing_and_remote_figures_become_placeholders(page: str) -> None:
     q5 = section(page, 5)
-    placeholders = re.findall(r'<div class="exam-placeholder">(.*?)</div>', q5, re.S)
+    placeholders = re.findall(r'<span class="exam-placeholder">(.*?)</span>', q5, re.S)
     assert len(placeholders) == 2
+    # Markdown puts an image inside a paragraph: its placeholder must be phrasing content.
+    assert not re.search(r"<p\b(?:(?!</p>).)*<div", page, re.S), "a <div> inside a <p>"
     assert any("figures/gone.png" in p for p in placeholders)
     assert any("https://example.com/x.png" in p for p in placeholders)
     assert "<img" not in q5, "neither the missing nor the remote figure may be an <img>"

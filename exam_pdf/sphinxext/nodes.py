@@ -60,7 +60,15 @@ def visit_checkbox_html(self: Any, node: checkbox) -> None:
 
 
 def visit_image_placeholder_html(self: Any, node: image_placeholder) -> None:
-    self.body.append('<div class="exam-placeholder">')
+    self.body.append(f'<{_placeholder_tag(node)} class="exam-placeholder">')
+
+
+def depart_image_placeholder_html(self: Any, node: image_placeholder) -> None:
+    self.body.append(f"</{_placeholder_tag(node)}>")
+
+
+def _placeholder_tag(node: image_placeholder) -> str:
+    return "span" if node.get("inline") else "div"
 
 
 def visit_glyph_missing_html(self: Any, node: glyph_missing) -> None:
@@ -152,7 +160,7 @@ VISITORS: dict[type[nodes.Element], dict[str, tuple[Any, Any]]] = {
         "text": (visit_checkbox_text, _noop),
     },
     image_placeholder: {
-        "html": (visit_image_placeholder_html, depart_div_html),
+        "html": (visit_image_placeholder_html, depart_image_placeholder_html),
         "latex": (visit_image_placeholder_latex, depart_image_placeholder_latex),
         "text": (visit_block_text, depart_block_text),
     },

@@ -99,7 +99,7 @@ def show_images(
             sources.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
         found = inspect(where)
         if not found.usable or found.path is None:
-            image.replace_self(placeholder(uri, found.detail))
+            image.replace_self(placeholder(uri, found.detail, inline=isinstance(image.parent, nodes.TextElement)))
             continue
         if image_dir is not None:
             name = figures.normalise(found, image_dir)
@@ -132,8 +132,15 @@ def _split_html_images(raw: nodes.raw) -> None:
     raw.replace_self(holder)
 
 
-def placeholder(uri: str, reason: str) -> image_placeholder:
-    box = image_placeholder(uri=uri)
+def placeholder(uri: str, reason: str, inline: bool = False) -> image_placeholder:
+    """The box shown instead of a figure. ``inline``: it stands where an image stood inside a
+    paragraph (or link), so it holds only inline nodes (HTML allows no block inside a ``<p>``)."""
+    box = image_placeholder(uri=uri, inline=inline)
+    if inline:
+        box += nodes.strong("", "Figure not shown: ")
+        box += nodes.literal(uri, uri)
+        box += nodes.inline("", reason, classes=["exam-placeholder-reason"])
+        return box
     box += nodes.paragraph("", "", nodes.strong("", "Figure not shown: "), nodes.literal(uri, uri))
     box += nodes.paragraph("", reason)
     return box
