@@ -107,3 +107,22 @@ def test_font_maps_are_read_once_and_cached(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert glyphs.coverage(glyphs.MAIN_FONT) == first
     glyphs.coverage.cache_clear()
+
+
+def test_a_damaged_format_is_dropped_and_the_pdf_still_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exam_pdf.builders import _sphinx
+    from exam_pdf.builders.engine import compile_pdf
+    from exam_pdf.builders.preamble import format_name
+    from exam_pdf.source import read_source
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    _sphinx(read_source(EXAMPLE / "README.md"), work, "latex", True, "auto", True)
+    tex = work / "latex" / "report.tex"
+    damaged = tmp_path / "cache" / "exam-pdf" / "formats" / f"{format_name(tex)}.fmt"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"half a format, cut off by a full disk")
+    pdf = compile_pdf(tex, timeout=300)
+    assert len(PdfReader(pdf).pages) > 10
+    assert not damaged.exists()  # dropped; the next build makes it again
+    assert "preloaded format=xelatex" in tex.with_suffix(".log").read_text("utf-8", "replace").splitlines()[0]

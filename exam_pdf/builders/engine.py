@@ -17,6 +17,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from exam_pdf.builders.preamble import DUMP_TIMEOUT, ensure_format
@@ -76,17 +77,39 @@ def tex_environment() -> dict[str, str]:
     return env
 
 
+#: What TeX prints when it cannot load a format (missing, or not from this TeX).
+_FORMAT_FAILED = ("I can't find the format file", "Fatal format file error")
+
+
 def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: int | None = None) -> Path:
     """Compile ``tex`` in its folder; return the PDF or raise BuildError with the first TeX error."""
     require_tex()
-    folder = tex.parent
-    rc = folder / "exam-pdf.latexmkrc"
-    rc.write_text(LATEXMKRC)
+    started = time.monotonic()
     env = tex_environment()
     if source_date_epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
     found = ensure_format(tex, env, functools.partial(_limits, DUMP_TIMEOUT + 5))
-    if found is not None:  # each pass starts from the precompiled preamble
+    try:
+        return _latexmk(tex, env, found, timeout)
+    except BuildTimeout:
+        raise
+    except BuildError:
+        terminal = (tex.parent / "latexmk.out").read_text("utf-8", "replace")
+        if found is None or not any(sign in terminal for sign in _FORMAT_FAILED):
+            raise
+    # The cached format would not load (damaged, or made by another TeX): drop it, build without.
+    (found[0] / f"{found[1]}.fmt").unlink(missing_ok=True)
+    tex.with_suffix(".fdb_latexmk").unlink(missing_ok=True)
+    return _latexmk(tex, env, None, max(5.0, timeout - (time.monotonic() - started)))
+
+
+def _latexmk(tex: Path, env: dict[str, str], found: tuple[Path, str] | None, timeout: float) -> Path:
+    folder = tex.parent
+    rc = folder / "exam-pdf.latexmkrc"
+    env = dict(env)
+    if found is None:
+        rc.write_text(LATEXMKRC)
+    else:  # each pass starts from the precompiled preamble
         formats, name = found
         env["TEXFORMATS"] = f"{formats}{os.pathsep}"
         rc.write_text(LATEXMKRC.replace("%O %S", f"-fmt={name} %O %S"))
