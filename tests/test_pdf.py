@@ -133,7 +133,9 @@ def test_pdf_has_every_question_heading(pages: list[str]) -> None:
 
 
 def test_pdf_notes_show_the_findings_of_check(pages: list[str], findings: list[dict]) -> None:  # type: ignore[type-arg]
-    text = flat("\n".join(pages))
+    # Without the running header and footer, so that a note broken over two pages reads on.
+    running = re.compile(r"^\s*(02476 MLOps exam report\s+Group \S+|Page \d+ of \d+)\s*$", re.M)
+    text = flat("\n".join(running.sub("", page) for page in pages))
     seven = [f for f in findings if f["question"] == 7]
     assert [f["rule"] for f in seven] == ["too-few-words"], "the example's Q7 is too short on purpose"
     for finding in findings:
@@ -186,6 +188,16 @@ def test_pdf_title_page_has_group_and_students(example: tuple, pages: list[str])
     assert "Template edition 2026" in title
     assert "2023-11-14" in title, "the source's date comes from SOURCE_DATE_EPOCH"
     assert "Question 1" not in pages[0], "the answers start after the front matter"
+
+
+def test_pdf_no_page_ends_with_a_prompt(pages: list[str]) -> None:
+    # The example has 31 prompts; before headings kept them company, one stood alone at
+    # the foot of a page with its answer overleaf.
+    for number, page in enumerate(pages, 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        lines = [line for line in lines if not re.fullmatch(r"Page \d+ of \d+|[ivx]+", line)]
+        assert lines and lines[-1] != "Answer:", f"page {number} ends with a prompt; its answer is overleaf"
+        assert not re.fullmatch(r"Question \d+", lines[-1]), f"page {number} ends with a heading"
 
 
 def test_pdf_running_header_and_page_x_of_y(example_pdf: Path, pages: list[str]) -> None:

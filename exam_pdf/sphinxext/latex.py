@@ -20,6 +20,7 @@ from exam_pdf.builders.engine import LINE_MARK
 from exam_pdf.builders.preamble import END_OF_DUMP
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, no_glyph, preamble, route
+from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT
 
 #: Control characters (a stray form feed or escape pasted from a terminal) stop TeX with
 #: "invalid character"; they are shown as a marked code point instead, never dropped.
@@ -189,6 +190,13 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         for char in self.glyphs.missing[before:]:
             self.glyph_lines.append((char, self._line))
         return routed
+
+    def visit_title(self, node: nodes.Element) -> None:
+        if isinstance(node.parent, nodes.section) and node.parent.get(KEEP_WITH_PROMPT):
+            # A question's heading, its prompt and the answer's first lines start on the same
+            # page: a prompt alone at the foot of a page, its answer overleaf, reads badly.
+            self.body.append("\n\\needspace{10\\baselineskip}\n")
+        super().visit_title(node)
 
     def visit_literal_block(self, node: nodes.Element) -> None:
         start = len(self.body)

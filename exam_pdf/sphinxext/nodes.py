@@ -24,6 +24,11 @@ class checkbox(nodes.Inline, nodes.Element):
     """A checklist box. ``state``: checked, unchecked or not-applicable."""
 
 
+#: Set on a question's section whose prompt is marked: the LaTeX writer keeps its heading,
+#: prompt and the first lines of the answer on one page.
+KEEP_WITH_PROMPT = "exam_keep_with_prompt"
+
+
 class image_placeholder(nodes.General, nodes.Element):
     """A framed box standing in for a figure that is missing or cannot be used."""
 

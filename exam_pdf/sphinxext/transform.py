@@ -30,7 +30,7 @@ from exam_pdf.parse import REPORT_HTML
 from exam_pdf.pipeline import CheckResult, apply_edition, check_report
 from exam_pdf.source import read_source
 from exam_pdf.sphinxext import figures
-from exam_pdf.sphinxext.nodes import checkbox, exam_summary, image_placeholder, status_note
+from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT, checkbox, exam_summary, image_placeholder, status_note
 
 _BOX = re.compile(r"^\[( |x|X|-)\]\s")
 _BOX_STATE = {" ": "unchecked", "x": "checked", "X": "checked", "-": "not-applicable"}
@@ -166,6 +166,12 @@ def mark_prompts(report: Report) -> None:
                 box = nodes.container(classes=["exam-prompt"])
                 box.extend(child.children)
                 child.replace_self(box)
+                # From the outermost heading that has nothing but this question under it before
+                # the question ("## Deployment" then "### Question 22"), so that heading stays too.
+                keep: nodes.Element = section
+                while isinstance(keep.parent, nodes.section) and keep.parent.index(keep) == 1:
+                    keep = keep.parent
+                keep[KEEP_WITH_PROMPT] = True
             elif child in question.answer_nodes or isinstance(child, nodes.section):
                 break
 
