@@ -357,6 +357,7 @@ def batch(
       exam-pdf merge archive/ part1/ part2/                  # then join them
     """
     from exam_pdf.batch import Progress, run_batch
+    from exam_pdf.formats import count
 
     total = [0]
     seen = [0]
@@ -402,16 +403,12 @@ def batch(
     for skipped in outcome.manifest["skipped"]:
         click.echo(f"skipped: {skipped['folder']}: {skipped['reason']}")
     click.echo(
-        f"{_count(totals['reports'], 'report')}: {totals['ok']} ok, {totals['findings']} with findings, "
+        f"{count(totals['reports'], 'report')}: {totals['ok']} ok, {totals['findings']} with findings, "
         f"{totals['failed']} failed, {totals['skipped']} skipped; {outcome.built} built, {outcome.cached} cached "
         f"in {outcome.seconds:.1f} s"
     )
     click.echo(f"overview: {out / 'index.html'}")
     sys.exit(1 if outcome.failed else 0)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @main.command()
@@ -425,11 +422,12 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
       exam-pdf merge archive/ part1/ part2/
     """
     from exam_pdf.batch import merge as run
+    from exam_pdf.formats import count
 
     data = run(out, list(parts))
     totals = data["totals"]
     click.echo(
-        f"{_count(totals['reports'], 'report')} from {_count(len(parts), 'folder')}: {totals['ok']} ok, "
+        f"{count(totals['reports'], 'report')} from {count(len(parts), 'folder')}: {totals['ok']} ok, "
         f"{totals['findings']} with findings, {totals['failed']} failed, {totals['skipped']} skipped"
     )
     click.echo(f"overview: {out / 'index.html'}")

@@ -24,6 +24,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def count(number: int, noun: str) -> str:
+    """``1 word``, ``2 words``: a number with its noun."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def limit_text(question: Question) -> str:
     limits = question.constraints
     parts = []

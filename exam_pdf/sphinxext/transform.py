@@ -23,7 +23,7 @@ from sphinx.transforms import SphinxTransform
 
 from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
 from exam_pdf.findings import Finding
-from exam_pdf.formats import limit_text
+from exam_pdf.formats import count, limit_text
 from exam_pdf.images import inspect, resolve
 from exam_pdf.model import Question, Report
 from exam_pdf.parse import REPORT_HTML
@@ -198,11 +198,11 @@ def note_for(result: CheckResult, question: Question) -> status_note:
     findings = result.for_question(question)
     state = result.status_of(question)
     note = status_note(status=state, question=question.number)
-    summary = f"Question {question.number} {_STATUS_WORD[state]}: {_count(question.words, 'word')}"
+    summary = f"Question {question.number} {_STATUS_WORD[state]}: {count(question.words, 'word')}"
     if question.constraints.words:
         summary += f" ({question.constraints.words} asked)"
     if question.constraints.images or question.embedded_images:
-        summary += f", {_count(len(question.embedded_images), 'image')}"
+        summary += f", {count(len(question.embedded_images), 'image')}"
         if question.constraints.images:
             summary += f" ({question.constraints.images} asked)"
     if question.duplicate_of is not None:
@@ -211,10 +211,6 @@ def note_for(result: CheckResult, question: Question) -> status_note:
     if findings and question.duplicate_of is None:
         note += _finding_list(findings)
     return note
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
