@@ -81,6 +81,10 @@ def tex_environment() -> dict[str, str]:
 _FORMAT_FAILED = ("I can't find the format file", "Fatal format file error")
 
 
+class _FormatNotLoaded(BuildError):
+    """The engine could not start from the cached format."""
+
+
 def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: int | None = None) -> Path:
     """Compile ``tex`` in its folder; return the PDF or raise BuildError with the first TeX error."""
     require_tex()
@@ -89,17 +93,13 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
     if source_date_epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
     found = ensure_format(tex, env, functools.partial(_limits, DUMP_TIMEOUT + 5))
+    if found is None:
+        return _latexmk(tex, env, None, timeout)
     try:
         return _latexmk(tex, env, found, timeout)
-    except BuildTimeout:
-        raise
-    except BuildError:
-        terminal = (tex.parent / "latexmk.out").read_text("utf-8", "replace")
-        if found is None or not any(sign in terminal for sign in _FORMAT_FAILED):
-            raise
-    # The cached format would not load (damaged, or made by another TeX): drop it, build without.
-    (found[0] / f"{found[1]}.fmt").unlink(missing_ok=True)
-    tex.with_suffix(".fdb_latexmk").unlink(missing_ok=True)
+    except _FormatNotLoaded:  # damaged, or made by another TeX: drop it and build without it
+        (found[0] / f"{found[1]}.fmt").unlink(missing_ok=True)
+        tex.with_suffix(".fdb_latexmk").unlink(missing_ok=True)
     return _latexmk(tex, env, None, max(5.0, timeout - (time.monotonic() - started)))
 
 
@@ -136,6 +136,8 @@ def _latexmk(tex: Path, env: dict[str, str], found: tuple[Path, str] | None, tim
     if process.returncode != 0 or not pdf.exists():
         terminal = (output or b"").decode("utf-8", "replace")
         (folder / "latexmk.out").write_text(terminal, "utf-8")
+        if found is not None and any(sign in terminal for sign in _FORMAT_FAILED):
+            raise _FormatNotLoaded(terminal)
         raise BuildError(first_error(tex.with_suffix(".log"), terminal))
     return pdf
 
