@@ -126,6 +126,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         builder.exam_glyph_lines = self.glyph_lines
         self.elements.setdefault("exam_summary", "")
         self.elements["exam"] = self._title_page(builder)
+        self.elements["exam_end_of_dump"] = END_OF_DUMP
 
     def _title_page(self, builder: Any) -> dict[str, str]:
         """Title-page fields from the check result, escaped for LaTeX."""
@@ -150,8 +151,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
                 date=date.strftime("%Y-%m-%d"),
                 check=summary_line(result),
             )
-        encoded = {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
-        return {**encoded, "end_of_dump": END_OF_DUMP}
+        return {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
 
     def dispatch_visit(self, node: nodes.Node) -> None:
         line = getattr(node, "line", None)
