@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -29,6 +30,11 @@ class EditionProfile:
     limits: Mapping[int, Limits]
     fingerprints: Mapping[int, tuple[str, str]]
     note: str = ""
+
+    @property
+    def shingles(self) -> Mapping[int, frozenset[str]]:
+        """Per question, :func:`shingles` of the blank template's prompt."""
+        return QUESTION_SHINGLES.get(self.name, {})
 
 
 def _w(low: int, high: int) -> Limits:
@@ -85,7 +91,34 @@ def fingerprint(prompt: str) -> tuple[str, str]:
     return _hash(core), _hash(prompt)
 
 
-from exam_pdf._fingerprints import FINGERPRINTS  # noqa: E402  (generated data)
+#: A prompt's length rule and example: groups often delete them, so the question's own text
+#: is what is compared across editions.
+_LENGTH_OR_EXAMPLE = re.compile(r"(?im)^[\s>*_]*(?:recommended\s+)?answer\s+length\b|^[\s>*_]*example\s*:")
+#: Share of a template question's word pairs a report's prompt must contain to be that question.
+SAME_QUESTION = 0.6
+
+
+def question_text(prompt: str) -> str:
+    """The question a prompt asks, without its length rule and example."""
+    return _LENGTH_OR_EXAMPLE.split(prompt, maxsplit=1)[0]
+
+
+def shingles(prompt: str) -> frozenset[str]:
+    """Short hashes of the pairs of neighbouring words of the question a prompt asks.
+
+    Two prompts that ask the same question share most pairs even when a few words were
+    reworded, added or deleted, where a hash of the whole text would differ.
+    """
+    words = re.findall(r"[a-z0-9]+", question_text(prompt).lower())
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)] or words
+    return frozenset(hashlib.sha1(pair.encode()).hexdigest()[:6] for pair in pairs)
+
+
+def same_question(found: frozenset[str], template: frozenset[str]) -> bool:
+    return bool(template) and len(found & template) >= SAME_QUESTION * len(template)
+
+
+from exam_pdf._fingerprints import FINGERPRINTS, QUESTION_SHINGLES  # noqa: E402  (generated data)
 
 PROFILES: dict[str, EditionProfile] = {
     profile.name: profile
@@ -105,18 +138,31 @@ PROFILES: dict[str, EditionProfile] = {
 }  # fmt: skip
 
 
-def _score(prints: Mapping[int, tuple[str, str]], profile: EditionProfile) -> tuple[int, int]:
-    """(questions whose prompt matches up to the example, questions that match whole)."""
-    pairs = [(prints.get(n), expected) for n, expected in profile.fingerprints.items()]
-    core = sum(got is not None and got[0] == expected[0] for got, expected in pairs)
-    whole = sum(got == expected for got, expected in pairs)
-    return core, whole
+Score = tuple[int, int, int]
+"""(questions asking the template's question, prompts equal up to the example, prompts equal whole)."""
+
+
+def _score(report: Report, profile: EditionProfile) -> Score:
+    asked = whole = core = 0
+    for question in report.answered_questions:
+        if not question.prompt:
+            continue
+        expected = profile.fingerprints.get(question.number)
+        got = fingerprint(question.prompt)
+        asked += same_question(shingles(question.prompt), profile.shingles.get(question.number, frozenset()))
+        core += expected is not None and got[0] == expected[0]
+        whole += got == expected
+    return asked, core, whole
 
 
 EDITION_CHOICES = ("auto", *PROFILES)
 
-#: Share of a report's prompts that must match an edition for it to be detected.
+#: Share of a report's prompts that must ask an edition's questions for it to be detected.
 MIN_MATCH_SHARE = 0.3
+#: Question counts whose editions a report in the template's order can be guessed from:
+#: the newest edition of each count (editions of one count share their hard limits, but
+#: for question 3 of 2025).
+GUESS_BY_COUNT = {27: "2024", 31: "2026"}
 
 
 def detect(report: Report, requested: str = "auto") -> tuple[Edition, EditionProfile | None]:
@@ -124,21 +170,46 @@ def detect(report: Report, requested: str = "auto") -> tuple[Edition, EditionPro
     if requested != "auto":
         profile = PROFILES[requested]
         return Edition(profile.name, profile.question_count, "--edition option"), profile
-    prints = {q.number: fingerprint(q.prompt) for q in report.answered_questions if q.prompt}
-    scores = sorted(((_score(prints, p), p.name) for p in PROFILES.values()), reverse=True)
-    (best, _), name = scores[0]
-    # Ties go to the newest edition: sorted() put the later name first among equal scores.
-    if prints and best >= max(1, MIN_MATCH_SHARE * len(prints)):
-        profile = PROFILES[name]
-        runner_up = next((f"{s} for {n}" for (s, _), n in scores[1:]), "")
-        why = f"prompts: {best} of {len(prints)} match the {profile.label} template (next: {runner_up})"
-        return Edition(profile.name, profile.question_count, why), profile
-    count = len({q.number for q in report.questions})
+    prompts = sum(bool(q.prompt) for q in report.answered_questions)
+    # Newest first, so that sorting (stable) keeps the newer of two equal scores first.
+    ranked = sorted(
+        ((_score(report, p), p) for p in reversed(PROFILES.values())), key=lambda pair: pair[0], reverse=True
+    )
+    (best, profile), (second, runner_up) = ranked[0], ranked[1]
+    if prompts and best[0] >= max(1, MIN_MATCH_SHARE * prompts):
+        return Edition(profile.name, profile.question_count, _why(prompts, best, profile, second, runner_up)), profile
+    numbers = [q.number for q in report.questions]
+    guess = GUESS_BY_COUNT.get(len(numbers))
+    if guess and numbers == list(range(1, len(numbers) + 1)):
+        profile = PROFILES[guess]
+        prompts_say = f"only {best[0]} of {prompts} prompts ask" if prompts else "no prompts left to tell"
+        why = (
+            f"a guess: {len(numbers)} questions in the template's order, but {prompts_say} which edition's "
+            f"questions; the {profile.label} limits apply (choose another with --edition)"
+        )
+        return Edition(profile.name, profile.question_count, why, guessed=True), profile
+    count = len(set(numbers))
     return (
         Edition(
             "custom",
             None,
-            f"no edition's prompts match ({best} of {len(prints)}); limits read from the prompts, {count} questions",
+            f"no edition's prompts match ({best[0]} of {prompts}); limits read from the prompts, {count} questions",
         ),
         None,
     )
+
+
+def _why(prompts: int, best: Score, profile: EditionProfile, second: Score, runner_up: EditionProfile) -> str:
+    head = f"prompts: {best[0]} of {prompts} ask the {profile.label} template's questions"
+    if best[0] != second[0]:
+        return f"{head} (next: {second[0]} for {runner_up.label})"
+    same_limits = profile.limits == runner_up.limits
+    limits = "their limits are the same" if same_limits else "their limits differ: check with --edition"
+    if best != second:
+        deciding = "prompt texts up to the example" if best[1] != second[1] else "examples"
+        place = 1 if best[1] != second[1] else 2
+        return (
+            f"{head}, as many as {runner_up.label}'s; the {deciding} decide: {best[place]} match "
+            f"{profile.label}, {second[place]} {runner_up.label} ({limits})"
+        )
+    return f"{head}, a tie with {runner_up.label} on every count; chose the newer, {profile.label} ({limits})"

@@ -144,6 +144,8 @@ class Edition:
     name: str
     questions: int | None
     detected_by: str
+    guessed: bool = False
+    """Chosen by the report's question count and order alone, not by its prompts."""
 
 
 @dataclasses.dataclass

@@ -43,8 +43,10 @@ UNANSWERED = _rule(
     "The question has no answer.",
     """
     The answer is empty or still the template's ``--- question N fill here ---``
-    placeholder. The course's checker counts that placeholder as five words, so it
-    lets an unanswered question with a minimum of 0 words pass; exam-pdf does not.
+    placeholder. The course's checker counts that placeholder as six words (``---``,
+    ``question``, ``N``, ``fill``, ``here``, ``---``), so it lets an unanswered question
+    with a minimum of 0 words pass; exam-pdf does not (and says so with
+    ``course-checker-counts``).
     An unanswered question gets only this finding, not the follow-on word and image
     findings.""",
 )
@@ -220,4 +222,40 @@ GLYPH_MISSING = _rule(
     """
     No font available to exam-pdf has the character; the PDF shows a visible marker
     with its code point instead.""",
+)
+
+# The course's own checker
+COURSE_CHECKER_STOPS = _rule(
+    "course-checker-stops",
+    W,
+    "The course's checker would stop with an error on this report.",
+    """
+    The course's ``report.py check`` splits the text at every ``Answer:`` and stops
+    with ``Number of answers are different from the expected 31`` (27 for the 2023 and
+    2024 editions) unless it finds exactly that many answers. A ``###`` heading after
+    the last question (``### Use of Generative AI Tools``) makes it count the last
+    answer twice; a deleted ``Answer:`` makes it find one too few.""",
+)
+COURSE_CHECKER_COUNTS = _rule(
+    "course-checker-counts",
+    W,
+    "The course's checker counts this answer otherwise and reaches another verdict.",
+    """
+    Students are graded with the course's tools. The course's checker ends an answer
+    at the first ``###`` (then at the first ``##``) anywhere in its text, also inside a
+    list item, a code block or running text; reads the last answer on to the end of
+    the file; counts the ``--- question N fill here ---`` placeholder as six words; and
+    counts image syntax inside code. Where that gives another verdict on the limits
+    than exam-pdf's count, this warning shows both numbers.""",
+)
+EDITION_GUESSED = _rule(
+    "edition-guessed",
+    I,
+    "The template edition, and so its limits, is a guess.",
+    """
+    exam-pdf recognises the edition by the questions the prompts ask, tolerating a
+    deleted length rule or example and small rewordings. Where too few prompts are
+    left to tell, a report with 27 or 31 questions in the template's order gets the
+    newest edition of that count (January 2024, January 2026), so that its limits
+    still apply. Choose another with ``--edition``.""",
 )

@@ -32,6 +32,8 @@ def question(number: int, answer: str, limit: str = "Answer length: 1-500 words.
 
 
 HEAD = "# Exam report\n\n## Group information\n\n"
+#: The template's title line: the course's checker skips the first 43 characters of the file.
+COURSE_TITLE = "# Exam template for 02476 Machine Learning Operations\n\n"
 GOOD_1_2 = question(1, "Group 42", limit="") + question(2, "s123456, s654321", limit="")
 
 
@@ -109,6 +111,23 @@ CASES: dict[str, Case] = {
     "student-id": Case(HEAD + question(1, "42", limit="") + question(2, "s12345, s654321", limit=""), question=2),
     "unsafe-content": Case(
         report_text(question(3, "Our config:\n\n```{include} /etc/passwd\n```\n\nThat was it.")),
+        question=None,
+    ),
+    "course-checker-counts": Case(
+        COURSE_TITLE
+        + report_text(
+            question(3, "--- question 3 fill here ---", limit=""),
+            *(question(n, f"--- question {n} fill here ---", limit="") for n in range(4, 32)),
+        ),
+        edition="2026",
+    ),
+    "course-checker-stops": Case(
+        COURSE_TITLE + report_text(question(3, "Three.", limit=""), "### Use of Generative AI Tools\n\nNone.\n"),
+        edition="2026",
+        question=None,
+    ),
+    "edition-guessed": Case(
+        report_text(*(question(n, f"Answer {n}.", limit="") for n in range(3, 32))),
         question=None,
     ),
 }

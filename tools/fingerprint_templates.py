@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from exam_pdf.editions import fingerprint
+from exam_pdf.editions import fingerprint, shingles
 from exam_pdf.pipeline import load_report
 
 EDITIONS = ("2023", "2024", "2024-summer", "2025", "2026")
@@ -39,6 +39,23 @@ def main(folder: str) -> None:
     for number, hashes in sorted(answers.items()):
         lines.append(f"    {number}: {sorted(hashes)!r},".replace("[", "{").replace("]", "}"))
     lines.append("}")
+    lines += [
+        "",
+        "",
+        "def _pairs(hashes: str) -> frozenset[str]:",
+        "    return frozenset(hashes.split())",
+        "",
+        "",
+        "#: Per edition and question, the hashed word pairs of the question a prompt asks",
+        "#: (:func:`exam_pdf.editions.shingles`): detection tolerates rewordings with them.",
+        "QUESTION_SHINGLES: dict[str, dict[int, frozenset[str]]] = {",
+    ]
+    for edition in EDITIONS:
+        lines.append(f'    "{edition}": {{')
+        for question in load_report(Path(folder) / f"{edition}.md").answered_questions:
+            lines.append(f'        {question.number}: _pairs("{" ".join(sorted(shingles(question.prompt)))}"),')
+        lines.append("    },")
+    lines.append("}  # fmt: skip")
     Path(__file__).parent.parent.joinpath("exam_pdf", "_fingerprints.py").write_text("\n".join(lines) + "\n")
 
 
