@@ -94,11 +94,25 @@ edition_option = click.option(
 @main.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path, dir_okay=True, file_okay=True))
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs (schema in the docs), github for annotations in GitHub Actions.",
 )
 @edition_option
 @click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
-def check(paths: tuple[Path, ...], output_format: str, edition: str, strict: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Text format: the findings and the summary line, no table.")
+@click.option(
+    "--from-files",
+    is_flag=True,
+    help="PATHs are changed files (as pre-commit passes them): check the report of each reports/ folder they "
+    "lie in, once; with none, the report in the current folder.",
+)
+def check(
+    paths: tuple[Path, ...], output_format: str, edition: str, strict: bool, quiet: bool, from_files: bool
+) -> None:
     """Check a report against its edition's rules.
 
     PATH is the report's README.md or its folder (default: the current folder). Several
@@ -110,22 +124,40 @@ def check(paths: tuple[Path, ...], output_format: str, edition: str, strict: boo
     Example:
       exam-pdf check reports/README.md --format github
     """
-    from exam_pdf.formats import FORMATTERS
+    from exam_pdf.formats import FORMATTERS, as_text, display_path
     from exam_pdf.pipeline import check_path
 
+    if from_files:
+        paths = reports_of(paths)
     if output_format == "json" and len(paths) > 1:
         raise click.UsageError("--format json takes one PATH (one JSON document per report)")
     code = 0
-    for path in paths or (None,):
+    for index, path in enumerate(paths or (None,)):
         result = check_path(path, edition)
         if not result.report.questions:
             raise ReportError(
                 f"{result.report.path.name}: no '### Question N' sections found; is this the exam report?"
             )
-        text = FORMATTERS[output_format](result)
-        click.echo(_styled(text, result.exit_code(strict) == 0) if output_format == "text" else text)
+        if output_format == "text":
+            text = as_text(result, table=not quiet)
+            if len(paths) > 1:  # say which report each table is about
+                text = f"{'' if index == 0 else chr(10)}== {display_path(result.report.path)}\n{text}"
+            click.echo(_styled(text, result.exit_code(strict) == 0))
+        else:
+            click.echo(FORMATTERS[output_format](result))
         code = max(code, result.exit_code(strict))
     sys.exit(code)
+
+
+def reports_of(changed: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The ``reports/`` folders (any case) that changed files lie in, each once, in order."""
+    folders: dict[Path, None] = {}
+    for path in changed:
+        for folder in (path, *path.parents) if path.is_dir() else path.parents:
+            if folder.name.lower() == "reports":
+                folders.setdefault(folder)
+                break
+    return tuple(folders)
 
 
 def _build_options(function):
@@ -143,10 +175,13 @@ def _build_options(function):
         type=click.Path(path_type=Path, file_okay=False),
         help="Folder for intermediate files (default: .exam-pdf-cache beside the README).",
     )(function)
-    function = click.option(
-        "--timeout", type=float, default=120, show_default=True, help="Seconds the TeX engine may run."
-    )(function)
     return edition_option(function)
+
+
+#: Only the commands that run TeX offer its time limit.
+timeout_option = click.option(
+    "--timeout", type=float, default=120, show_default=True, help="Seconds the TeX engine may run."
+)
 
 
 def _run_build(
@@ -193,21 +228,20 @@ def _run_build(
 @main.command()
 @report_argument
 @_build_options
-def html(
-    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
-) -> None:
+def html(path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str) -> None:
     """Build report.html: one page, opens offline, status note on every question.
 
     \b
     Example:
       exam-pdf html reports/ --out public/
     """
-    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=False)
+    _run_build(path, out, no_notes, cache_dir, edition, 0, html=True, pdf=False)
 
 
 @main.command()
 @report_argument
 @_build_options
+@timeout_option
 def pdf(
     path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
 ) -> None:
@@ -223,6 +257,7 @@ def pdf(
 @main.command()
 @report_argument
 @_build_options
+@timeout_option
 def build(
     path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
 ) -> None:

@@ -114,17 +114,19 @@ def try_repo(hook_repo: Path, tmp_path_factory: pytest.TempPathFactory):  # type
     return run
 
 
-def test_hook_definition_matches_the_report_path_only() -> None:
+def test_hook_definition_fires_on_any_change_under_reports() -> None:
     import re
 
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     (hook,) = (h for h in hooks if h["id"] == "exam-pdf-check")
     assert hook["language"] == "python"
-    assert hook["entry"].split()[:2] == ["exam-pdf", "check"]
+    assert hook["entry"].split() == ["exam-pdf", "check", "--quiet", "--from-files"]
     pattern = re.compile(hook["files"])
-    assert pattern.search("reports/README.md") and pattern.search("course/reports/README.md")
+    for changed in ("reports/README.md", "course/reports/README.md", "reports/readme.md", "reports/figures/a.png"):
+        assert pattern.search(changed), changed
     assert not pattern.search("README.md") and not pattern.search("myreports/README.md")
-    assert not pattern.search("reports/README.md.bak")
+    # pre-commit passes no deleted file to a hook: only always_run catches a deleted figure.
+    assert hook["always_run"] is True and hook["pass_filenames"] is True
 
 
 def test_hook_fails_on_a_bad_report_among_good_ones(try_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -138,7 +140,8 @@ def test_hook_fails_on_a_bad_report_among_good_ones(try_repo, tmp_path: Path) ->
     assert finding.startswith("b/reports/README.md:"), finding
     assert run.stdout.count("2/2 questions pass; 0 error(s)") == 2, run.stdout
     assert "1/2 questions pass; 1 error(s)" in run.stdout
-    assert "notes.md" not in run.stdout  # only files named reports/README.md are checked
+    assert "notes.md" not in run.stdout  # only the reports in reports/ folders are checked
+    assert "words  images" not in run.stdout  # --quiet: findings and summaries, no tables
 
 
 def test_hook_passes_on_a_good_report(try_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
