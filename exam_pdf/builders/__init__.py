@@ -25,6 +25,7 @@ from exam_pdf.findings import Finding
 from exam_pdf.images import MAX_IMAGE_BYTES
 from exam_pdf.pipeline import CheckResult
 from exam_pdf.rules import GLYPH_MISSING
+from exam_pdf.sandbox import sphinx_sandbox
 from exam_pdf.source import Source
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -129,7 +130,7 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str,
     if not index.exists() or index.read_bytes() != source.raw:
         index.write_bytes(source.raw)
     warnings = io.StringIO()
-    with patch_docutils(str(src)), docutils_namespace():
+    with patch_docutils(str(src)), docutils_namespace(), sphinx_sandbox():
         app = Sphinx(
             str(src),
             None,

@@ -4,6 +4,8 @@
   build folder (a report file could otherwise be run as Perl);
 - shell escape is off, ``openin_any=p`` and ``openout_any=p`` keep TeX from
   reading or writing outside the build folder;
+- the environment is an allow-list (:func:`exam_pdf.sandbox.tex_environment`): no
+  kpathsea search path or ``texmf.cnf`` of the caller's reaches the engine;
 - the engine has a wall-clock timeout and a memory cap, and its whole process
   group is killed on expiry.
 """
@@ -21,7 +23,9 @@ import time
 from pathlib import Path
 
 from exam_pdf.builders.preamble import DUMP_TIMEOUT, ensure_format
+from exam_pdf.dates import source_date_epoch as from_environment
 from exam_pdf.errors import BuildError, BuildTimeout
+from exam_pdf.sandbox import tex_environment
 
 ENGINE = "xelatex"
 TIMEOUT_SECONDS = 120
@@ -63,20 +67,6 @@ def _limits(cpu_seconds: int) -> None:  # runs in the child, before exec
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
 
 
-def tex_environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXINPUTS", "TEXMF"))}
-    env.update(
-        openin_any="p",
-        openout_any="p",
-        shell_escape="f",
-        FORCE_SOURCE_DATE="1",
-        max_print_line="1000",
-        LC_ALL="C.UTF-8",
-    )
-    env.setdefault("SOURCE_DATE_EPOCH", "0")
-    return env
-
-
 #: What TeX prints when it cannot load a format (missing, or not from this TeX).
 _FORMAT_FAILED = ("I can't find the format file", "Fatal format file error")
 
@@ -89,9 +79,9 @@ def compile_pdf(tex: Path, timeout: float = TIMEOUT_SECONDS, source_date_epoch: 
     """Compile ``tex`` in its folder; return the PDF or raise BuildError with the first TeX error."""
     require_tex()
     started = time.monotonic()
-    env = tex_environment()
-    if source_date_epoch is not None:
-        env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    if source_date_epoch is None:
+        source_date_epoch = from_environment() or 0
+    env = tex_environment(source_date_epoch)
     found = ensure_format(tex, env, functools.partial(_limits, DUMP_TIMEOUT + 5))
     if found is None:
         return _latexmk(tex, env, None, timeout)

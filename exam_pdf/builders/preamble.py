@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from exam_pdf import __version__
+from exam_pdf.sandbox import tex_environment
 from exam_pdf.usercache import store, user_cache
 
 #: Where the template's shared preamble ends. Undefined outside a format dump,
@@ -41,9 +42,17 @@ DUMP_TIMEOUT = 60
 def _base_format() -> str:
     """Path, size and time of the engine's own format: a TeX Live update changes them."""
     try:
-        found = subprocess.run(
-            ["kpsewhich", "-engine=xetex", "xelatex.fmt"], capture_output=True, text=True, timeout=30
-        ).stdout.strip()
+        # In the engine's environment and in an empty folder: kpathsea looks in ``.`` first.
+        with tempfile.TemporaryDirectory(prefix="exam-pdf-kpse-") as empty:
+            found = subprocess.run(
+                ["kpsewhich", "-engine=xetex", "xelatex.fmt"],
+                cwd=empty,
+                env=tex_environment(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.strip()
         info = os.stat(found)
     except (OSError, subprocess.SubprocessError):
         return ""
