@@ -81,8 +81,14 @@ def fingerprint(prompt: str) -> tuple[str, str]:
     The first covers the prompt up to its ``Example:`` (groups sometimes delete
     the examples), the second the whole prompt (examples tell some editions apart).
     """
-    core = re.split(r"(?im)^\s*example\s*:", prompt)[0]
+    match = _EXAMPLE.search(prompt)
+    core = prompt[: match.start()] if match else prompt
     return _hash(core), _hash(prompt)
+
+
+#: ``Example:`` at the start of a line. Blanks before it on that line only: ``^\s*`` would
+#: rescan all the blank lines below every line start (quadratic), and the hash ignores them anyway.
+_EXAMPLE = re.compile(r"(?im)^[^\S\n]*example\s*:")
 
 
 from exam_pdf._fingerprints import FINGERPRINTS  # noqa: E402  (generated data)
