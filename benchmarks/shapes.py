@@ -7,6 +7,7 @@ reports users sent in; 8x of each stays under the 2 MB cap of a README.
 - ``no_marker``: the example report with question 14's ``> Answer:`` line deleted and an
   answer of ``5000 * scale`` lines of ``__``.
 - ``duplicates``: ``7500 * scale`` tiny copies of the same question.
+- ``many_questions``: ``125 * scale`` distinct questions, each with findings (8x: 1,000, the cap).
 - ``shared_figure``: one large screenshot referenced ``1000 * scale`` times in one answer.
 - ``unclosed_images``: ``7500 * scale`` unclosed ``![`` in one answer.
 - ``corpus``: a corpus report repeated ``scale`` times (its questions become duplicates).
@@ -28,6 +29,7 @@ NO_MARKER_LINES = 5000
 DUPLICATE_QUESTIONS = 7500
 FIGURE_REFERENCES = 1000
 UNCLOSED_IMAGES = 7500
+MANY_QUESTIONS = 125
 
 
 def _example_text() -> str:
@@ -59,6 +61,15 @@ def duplicates(target: Path, scale: int = 1, count: int = DUPLICATE_QUESTIONS) -
     target.mkdir(parents=True, exist_ok=True)
     block = "### Question 1\n> Q\n> Answer:\n\n7\n"  # 33 bytes: 60,000 copies are 1.98 MB
     (target / "README.md").write_text("# Report\n\n" + block * (count * scale))
+    return target
+
+
+def many_questions(target: Path, scale: int = 1, count: int = MANY_QUESTIONS) -> Path:
+    """Distinct questions 1, 2, 3, ... each with a finding or two (too short, no group number)."""
+    target.mkdir(parents=True, exist_ok=True)
+    prompt = "> Say {n}. Answer length: 10-20 words.\n> Answer:\n\nok\n"
+    blocks = (f"### Question {n}\n" + prompt.format(n=n) for n in range(1, count * scale + 1))
+    (target / "README.md").write_text("# Report\n\n" + "".join(blocks))
     return target
 
 
@@ -104,6 +115,7 @@ def corpus(report: Path) -> Callable[[Path, int], Path]:
 SHAPES: dict[str, Callable[..., Path]] = {
     "no-marker": no_marker,
     "duplicates": duplicates,
+    "many-questions": many_questions,
     "shared-figure": shared_figure,
     "unclosed-images": unclosed_images,
 }
