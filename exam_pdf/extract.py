@@ -31,7 +31,8 @@ QUESTION_TITLE = re.compile(r"^\s*question\s*(\d+)\b", re.I)
 ANSWER_IN_TEXT = re.compile(r"(?m)^(?:[^\S\n]|[*_])*Answer[\s*_]*:")
 _FILLER = re.compile(r"[\s*_]*")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff")
-_HTML_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_IMG_OPEN = re.compile(r"<img\b", re.I)
+_SRC_ATTR = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _BOX = re.compile(r"^\[( |x|X|-)\]\s")
 _BOX_STATES = {" ": BoxState.UNCHECKED, "x": BoxState.CHECKED, "X": BoxState.CHECKED, "-": BoxState.NOT_APPLICABLE}
 
@@ -263,8 +264,7 @@ def _images(answer_nodes: list[nodes.Node]) -> list[ImageRef]:
             if isinstance(node, nodes.image):
                 found.append(ImageRef(local_uri(node["uri"]), node.line, "markdown", node))
             elif isinstance(node, nodes.raw) and node.get(REPORT_HTML):
-                for match in _HTML_IMG_SRC.finditer(node.astext()):
-                    uri = next(group for group in match.groups() if group is not None)
+                for uri in html_image_sources(node.astext()):
                     found.append(ImageRef(uri, node.line, "html", node))
             elif isinstance(node, nodes.reference) and not any(node.findall(nodes.image)):
                 # MyST keeps a local link's target in ``refname`` (``refuri`` is for URLs).
@@ -272,6 +272,33 @@ def _images(answer_nodes: list[nodes.Node]) -> list[ImageRef]:
                 if target.split("?")[0].lower().endswith(IMAGE_SUFFIXES):
                     found.append(ImageRef(local_uri(target), node.line or _line_of(node), "link", node))
     return found
+
+
+def html_image_sources(html: str) -> list[str]:
+    """The ``src`` of each ``<img>`` tag: the first ``src=`` between ``<img`` and the next ``>``.
+
+    The same as ``<img\\b[^>]*?\\bsrc\\s*=\\s*(value)`` found again and again, but in one pass:
+    that expression scans from every ``<img`` to the next ``>``, quadratic when there is none.
+    """
+    sources: list[str] = []
+    pos, close = 0, -1  # close: the next '>' after the current tag's start
+    attribute: re.Match[str] | None = None
+    searched_from = -1  # ``attribute`` is the first src= at or after this position
+    while (tag := _IMG_OPEN.search(html, pos)) is not None:
+        start = tag.end()
+        if close < start:
+            close = html.find(">", start)
+            close = len(html) if close < 0 else close
+        if searched_from < 0 or searched_from > start or (attribute is not None and attribute.start() < start):
+            attribute, searched_from = _SRC_ATTR.search(html, start), start
+        if attribute is None:
+            break
+        if attribute.start() >= close:
+            pos = tag.start() + 1
+            continue
+        sources.append(next(group for group in attribute.groups() if group is not None))
+        pos = attribute.end()
+    return sources
 
 
 def local_uri(uri: str) -> str:

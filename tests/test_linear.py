@@ -6,9 +6,11 @@ loops included. Each pathological shape a user sent in is checked at size n and 
 what the shape adds over its empty version may grow at most 5x (linear: 4x;
 quadratic: 16x). Counts do not depend on the machine's load.
 
-A regular expression scanning too much is a single call and cannot be counted this
-way; the rewritten matchers are therefore compared with the expressions they replace
-on many random strings instead.
+What happens inside one C call is not counted: a regular expression that rescans
+the text from every line start, or a list sliced once per element, is a single call.
+The regular expressions that did so are replaced by one-pass matchers, which are
+compared with the expressions they replace on many random strings instead; the
+benchmark ``benchmarks/size_sweep.py`` times the shapes themselves.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import exam_pdf
 from exam_pdf import caps
 from exam_pdf.checks.answers import written_images
 from exam_pdf.editions import _hash, fingerprint
-from exam_pdf.extract import ANSWER_IN_TEXT, _before_answer
+from exam_pdf.extract import ANSWER_IN_TEXT, _before_answer, html_image_sources
 from exam_pdf.formats import as_github, as_json, as_text
 from exam_pdf.pipeline import CheckResult, check_path
 
@@ -260,9 +262,42 @@ def test_written_images_count_as_before() -> None:
         assert len(former.findall(text)) == written_images(text), text
 
 
+def test_html_image_sources_as_before() -> None:
+    former = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+    alphabet = ["<img", "<IMG", " ", "src", "=", '"', "'", ">", "a", "<img src=", "x.png", "\n", "<imgx", "-src"]
+    for text in _random_texts(alphabet):
+        expected = [next(g for g in m.groups() if g is not None) for m in former.finditer(text)]
+        assert expected == html_image_sources(text), text
+
+
 def test_prompt_fingerprints_as_before() -> None:
     def former(prompt: str) -> tuple[str, str]:
         return _hash(re.split(r"(?im)^\s*example\s*:", prompt)[0]), _hash(prompt)
 
     for text in _random_texts(["\n", " ", "Example", ":", "x", "\t", "example:", "\u2028", "EXAMPLE :"]):
         assert former(text) == fingerprint(text), text
+
+
+def test_each_figure_file_is_inspected_and_converted_once_per_html_build(
+    tmp_path: Path, count_opens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exam_pdf.builders import build_html
+    from exam_pdf.source import read_source
+    from exam_pdf.sphinxext import figures
+
+    converted: list[str] = []
+    original = figures._normalise
+
+    def counting(found: Any, target: Path) -> str:
+        converted.append(found.path.name)
+        return original(found, target)
+
+    monkeypatch.setattr(figures, "_normalise", counting)
+    folder = tmp_path / "r"
+    shapes.screenshot(folder / "figures" / "shot.png", 40, 30)
+    references = "".join(f"![step {i}](figures/shot.png)\n\n" for i in range(60))
+    (folder / "README.md").write_text(f"# Report\n\n### Question 1\n\n> Show it.\n>\n> Answer:\n\n{references}")
+    out, result = build_html(read_source(folder / "README.md"), tmp_path / "out" / "report.html", tmp_path / "work")
+    assert out.is_file() and len(result.report.questions[0].embedded_images) == 60
+    assert [Path(p).name for p in count_opens].count("shot.png") == 1
+    assert converted == ["shot.png"]
