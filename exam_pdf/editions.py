@@ -87,13 +87,18 @@ def fingerprint(prompt: str) -> tuple[str, str]:
     The first covers the prompt up to its ``Example:`` (groups sometimes delete
     the examples), the second the whole prompt (examples tell some editions apart).
     """
-    core = re.split(r"(?im)^\s*example\s*:", prompt)[0]
+    match = _EXAMPLE.search(prompt)
+    core = prompt[: match.start()] if match else prompt
     return _hash(core), _hash(prompt)
 
 
+#: ``Example:`` at the start of a line. Blanks before it on that line only: ``^\s*`` would
+#: rescan all the blank lines below every line start (quadratic), and the hash ignores them anyway.
+_EXAMPLE = re.compile(r"(?im)^[^\S\n]*example\s*:")
+
 #: A prompt's length rule and example: groups often delete them, so the question's own text
 #: is what is compared across editions.
-_LENGTH_OR_EXAMPLE = re.compile(r"(?im)^[\s>*_]*(?:recommended\s+)?answer\s+length\b|^[\s>*_]*example\s*:")
+_LENGTH_OR_EXAMPLE = re.compile(r"(?im)^[ \t>*_]*(?:recommended\s+)?answer\s+length\b|^[ \t>*_]*example\s*:")
 #: Share of a template question's word pairs a report's prompt must contain to be that question.
 SAME_QUESTION = 0.6
 
@@ -142,14 +147,15 @@ Score = tuple[int, int, int]
 """(questions asking the template's question, prompts equal up to the example, prompts equal whole)."""
 
 
-def _score(report: Report, profile: EditionProfile) -> Score:
+Prompt = tuple[int, tuple[str, str], frozenset[str]]
+"""A report's question: its number, :func:`fingerprint` and :func:`shingles` of its prompt."""
+
+
+def _score(prompts: list[Prompt], profile: EditionProfile) -> Score:
     asked = whole = core = 0
-    for question in report.answered_questions:
-        if not question.prompt:
-            continue
-        expected = profile.fingerprints.get(question.number)
-        got = fingerprint(question.prompt)
-        asked += same_question(shingles(question.prompt), profile.shingles.get(question.number, frozenset()))
+    for number, got, pairs in prompts:
+        expected = profile.fingerprints.get(number)
+        asked += same_question(pairs, profile.shingles.get(number, frozenset()))
         core += expected is not None and got[0] == expected[0]
         whole += got == expected
     return asked, core, whole
@@ -170,10 +176,11 @@ def detect(report: Report, requested: str = "auto") -> tuple[Edition, EditionPro
     if requested != "auto":
         profile = PROFILES[requested]
         return Edition(profile.name, profile.question_count, "--edition option"), profile
-    prompts = sum(bool(q.prompt) for q in report.answered_questions)
+    found = [(q.number, fingerprint(q.prompt), shingles(q.prompt)) for q in report.answered_questions if q.prompt]
+    prompts = len(found)
     # Newest first, so that sorting (stable) keeps the newer of two equal scores first.
     ranked = sorted(
-        ((_score(report, p), p) for p in reversed(PROFILES.values())), key=lambda pair: pair[0], reverse=True
+        ((_score(found, p), p) for p in reversed(PROFILES.values())), key=lambda pair: pair[0], reverse=True
     )
     (best, profile), (second, runner_up) = ranked[0], ranked[1]
     if prompts and best[0] >= max(1, MIN_MATCH_SHARE * prompts):

@@ -20,14 +20,19 @@ from urllib.parse import unquote
 
 from docutils import nodes
 
-from exam_pdf.model import BoxState, ChecklistItem, ImageRef, Question, Report
+from exam_pdf.caps import CUTS
+from exam_pdf.model import BoxState, ChecklistItem, Cut, ImageRef, Question, Report
 from exam_pdf.parse import NOT_EXECUTED, REPORT_HTML
 from exam_pdf.source import Source
 
 QUESTION_TITLE = re.compile(r"^\s*question\s*(\d+)\b", re.I)
-ANSWER_IN_TEXT = re.compile(r"(?m)^[\s*_]*Answer[\s*_]*:")
+#: ``Answer:`` at the start of a line, after blanks, ``*`` or ``_`` on that line only: a class
+#: that crossed line ends would make every line start rescan the lines after it (quadratic).
+ANSWER_IN_TEXT = re.compile(r"(?m)^(?:[^\S\n]|[*_])*Answer[\s*_]*:")
+_FILLER = re.compile(r"[\s*_]*")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff")
-_HTML_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_IMG_OPEN = re.compile(r"<img\b", re.I)
+_SRC_ATTR = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _BOX = re.compile(r"^\[( |x|X|-)\]\s")
 _BOX_STATES = {" ": BoxState.UNCHECKED, "x": BoxState.CHECKED, "X": BoxState.CHECKED, "-": BoxState.NOT_APPLICABLE}
 
@@ -35,9 +40,12 @@ _BOX_STATES = {" ": BoxState.UNCHECKED, "x": BoxState.CHECKED, "X": BoxState.CHE
 def build_report(source: Source, document: nodes.document) -> Report:
     """Read questions, answers, images and the checklist out of a parsed report."""
     lines = source.lines
+    cuts = [Cut(*cut) for cut in document.get(CUTS, [])]
+    # Nothing beyond a cut is in the tree; the last answer ends where reading stopped.
+    last_line = min([cut.line - 1 for cut in cuts if cut.kind == "rest" and cut.line], default=len(lines))
     sections = list(document.findall(nodes.section))
-    ends = _section_ends(sections, len(lines))
-    report = Report(source=source, document=document)
+    ends = _section_ends(sections, last_line)
+    report = Report(source=source, document=document, cuts=cuts)
     report.title = sections[0][0].astext() if sections else ""
     seen: dict[int, Question] = {}
     for section in sections:
@@ -61,13 +69,35 @@ def build_report(source: Source, document: nodes.document) -> Report:
 
 
 def _section_ends(sections: list[nodes.section], last_line: int) -> dict[int, int]:
-    """Map each section to its last line: the line before the next heading that is not inside it."""
+    """Map each section to its last line: the line before the next heading that is not inside it.
+
+    ``sections`` is in document order, so a section's sub-sections follow it directly, each
+    deeper than it; the first later section that is not deeper is the next one outside it.
+    One pass with a stack of the sections still open.
+    """
     ends: dict[int, int] = {}
-    for index, section in enumerate(sections):
-        inside = set(map(id, section.findall(nodes.section)))
-        following = (s.line for s in sections[index + 1 :] if id(s) not in inside and s.line)
-        ends[id(section)] = next(following, last_line + 1) - 1
+    open_: list[tuple[int, nodes.section]] = []
+    waiting: list[nodes.section] = []  # closed, but the next section has no line number
+    for section in sections:
+        depth = _depth(section)
+        while open_ and open_[-1][0] >= depth:
+            waiting.append(open_.pop()[1])
+        if section.line:
+            for closed in waiting:
+                ends[id(closed)] = section.line - 1
+            waiting.clear()
+        open_.append((depth, section))
+    for closed in [*waiting, *(section for _, section in open_)]:
+        ends[id(closed)] = last_line
     return ends
+
+
+def _depth(section: nodes.section) -> int:
+    depth, parent = 0, section.parent
+    while parent is not None:
+        depth += isinstance(parent, nodes.section)
+        parent = parent.parent
+    return depth
 
 
 def _read_question(question: Question, lines: list[str], end: int) -> None:
@@ -86,7 +116,7 @@ def _read_question(question: Question, lines: list[str], end: int) -> None:
         answer_nodes = list(section.children[1 + len(prompt_nodes) :])
         marker_line = None
     question.prompt = "\n\n".join(node.astext() for node in prompt_nodes)
-    question.prompt = ANSWER_IN_TEXT.split(question.prompt)[0].strip()
+    question.prompt = _before_answer(question.prompt)
     question.answer_nodes = answer_nodes
     question.answer_marker_line = marker_line
     _read_answer_text(question, lines, end)
@@ -107,6 +137,20 @@ def _find_marker(section: nodes.section) -> nodes.paragraph | None:
     return None
 
 
+def _before_answer(prompt: str) -> str:
+    """The prompt's text before its ``Answer:``, without the blank, ``*`` and ``_`` lines just above it."""
+    match = ANSWER_IN_TEXT.search(prompt)
+    if not match:
+        return prompt.strip()
+    start = match.start()
+    while start > 0:
+        previous = prompt.rfind("\n", 0, start - 1) + 1
+        if not _FILLER.fullmatch(prompt, previous, start - 1):
+            break
+        start = previous
+    return prompt[:start].strip()
+
+
 def _top_child(section: nodes.section, node: nodes.Node) -> nodes.Node:
     while node.parent is not section:
         assert node.parent is not None
@@ -123,14 +167,12 @@ def _split_at_marker(section: nodes.section, marker: nodes.paragraph) -> list[no
     container = marker.parent
     assert container is not None
     if container is not section:
-        after = container.children[container.index(marker) + 1 :]
-        for node in after:
-            container.remove(node)
-        moved.extend(after)
+        cut = _position(container, marker) + 1
+        moved.extend(container.children[cut:])
+        del container.children[cut:]
     anchor = _top_child(section, marker)
-    position = section.index(anchor) + 1
-    for offset, node in enumerate(moved):
-        section.insert(position + offset, node)
+    position = _position(section, anchor) + 1
+    section[position:position] = moved  # one slice assignment: inserting one by one is quadratic
     return list(section.children[position:])
 
 
@@ -163,8 +205,10 @@ def _split_paragraph(paragraph: nodes.paragraph) -> nodes.paragraph | None:
             if level is paragraph or level.parent is None:
                 break
             child, level = level, level.parent
-        while rest.children and isinstance(rest[0], nodes.Text) and not rest[0].strip():
-            del rest.children[0]
+        blank = 0
+        while blank < len(rest.children) and isinstance(rest[blank], nodes.Text) and not rest[blank].strip():
+            blank += 1
+        del rest.children[:blank]
         return rest if rest.astext().strip() or not _only_text(rest) else None
     return None
 
@@ -220,8 +264,7 @@ def _images(answer_nodes: list[nodes.Node]) -> list[ImageRef]:
             if isinstance(node, nodes.image):
                 found.append(ImageRef(local_uri(node["uri"]), node.line, "markdown", node))
             elif isinstance(node, nodes.raw) and node.get(REPORT_HTML):
-                for match in _HTML_IMG_SRC.finditer(node.astext()):
-                    uri = next(group for group in match.groups() if group is not None)
+                for uri in html_image_sources(node.astext()):
                     found.append(ImageRef(uri, node.line, "html", node))
             elif isinstance(node, nodes.reference) and not any(node.findall(nodes.image)):
                 # MyST keeps a local link's target in ``refname`` (``refuri`` is for URLs).
@@ -229,6 +272,33 @@ def _images(answer_nodes: list[nodes.Node]) -> list[ImageRef]:
                 if target.split("?")[0].lower().endswith(IMAGE_SUFFIXES):
                     found.append(ImageRef(local_uri(target), node.line or _line_of(node), "link", node))
     return found
+
+
+def html_image_sources(html: str) -> list[str]:
+    """The ``src`` of each ``<img>`` tag: the first ``src=`` between ``<img`` and the next ``>``.
+
+    The same as ``<img\\b[^>]*?\\bsrc\\s*=\\s*(value)`` found again and again, but in one pass:
+    that expression scans from every ``<img`` to the next ``>``, quadratic when there is none.
+    """
+    sources: list[str] = []
+    pos, close = 0, -1  # close: the next '>' after the current tag's start
+    attribute: re.Match[str] | None = None
+    searched_from = -1  # ``attribute`` is the first src= at or after this position
+    while (tag := _IMG_OPEN.search(html, pos)) is not None:
+        start = tag.end()
+        if close < start:
+            close = html.find(">", start)
+            close = len(html) if close < 0 else close
+        if searched_from < 0 or searched_from > start or (attribute is not None and attribute.start() < start):
+            attribute, searched_from = _SRC_ATTR.search(html, start), start
+        if attribute is None:
+            break
+        if attribute.start() >= close:
+            pos = tag.start() + 1
+            continue
+        sources.append(next(group for group in attribute.groups() if group is not None))
+        pos = attribute.end()
+    return sources
 
 
 def local_uri(uri: str) -> str:

@@ -7,6 +7,7 @@ path, to a file inside the report's folder. Files are identified by content
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
 import re
@@ -114,6 +115,36 @@ def inspect(found: ImageFile) -> ImageFile:
     return result
 
 
+#: Files :func:`inspect_once` has looked at, by identity on disk, newest last.
+_INSPECTED: collections.OrderedDict[tuple[str, int, int, int, int], ImageFile] = collections.OrderedDict()
+#: Files remembered at most; a report has a few dozen figures.
+INSPECTED_FILES = 512
+
+
+def inspect_once(found: ImageFile) -> ImageFile:
+    """:func:`inspect`, but each file only once however often it is referenced.
+
+    A file is known again by its real path, size, modification and change times and
+    inode: a file that is changed or replaced is inspected afresh. Only resolved files
+    (inside the report's folder) get here, so the jail is unchanged.
+    """
+    if not found.usable or found.path is None:
+        return found
+    try:
+        stat = found.path.stat()
+    except OSError:
+        return inspect(found)
+    key = (str(found.path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    known = _INSPECTED.get(key)
+    if known is None:
+        known = _INSPECTED[key] = inspect(found)
+        while len(_INSPECTED) > INSPECTED_FILES:
+            _INSPECTED.popitem(last=False)
+    else:
+        _INSPECTED.move_to_end(key)
+    return dataclasses.replace(known, uri=found.uri)
+
+
 def look_at(uri: str, folder: Path) -> ImageFile:
     """Resolve and inspect in one step."""
-    return inspect(resolve(uri, folder))
+    return inspect_once(resolve(uri, folder))

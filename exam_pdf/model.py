@@ -148,6 +148,16 @@ class Edition:
     """Chosen by the report's question count and order alone, not by its prompts."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Cut:
+    """Part of a report the parser did not read, because it is beyond a cap."""
+
+    kind: str
+    """``rest``: nothing from :attr:`line` on is read; ``links``: links and images from there on are text."""
+    line: int
+    message: str
+
+
 @dataclasses.dataclass
 class Report:
     source: Source
@@ -158,6 +168,8 @@ class Report:
     checklist: list[ChecklistItem] = dataclasses.field(default_factory=list)
     edition: Edition | None = None
     not_executed: list[nodes.Element] = dataclasses.field(default_factory=list, repr=False)
+    cuts: list[Cut] = dataclasses.field(default_factory=list)
+    """Where the parser stopped reading (see :mod:`exam_pdf.caps`)."""
 
     @property
     def path(self) -> Path:

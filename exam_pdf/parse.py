@@ -25,6 +25,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from myst_parser.config.main import MdParserConfig
 from myst_parser.mdit_to_docutils.base import DocutilsRenderer, token_line
 
+from exam_pdf.caps import caps_plugin
 from exam_pdf.source import Source
 
 #: The markdown-it rules switched off for reports (see module docstring).
@@ -84,6 +85,7 @@ def markdown_parser(config: MdParserConfig | None = None) -> MarkdownIt:
         .enable(["table", "strikethrough", "linkify"])
         .disable(list(DISABLED_SYNTAX))
         .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+        .use(caps_plugin)
     )
     md.options.update({"myst_config": config})
     return md

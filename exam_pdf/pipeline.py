@@ -6,7 +6,10 @@ PDF, the batch manifest) starts from :func:`check_report`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from exam_pdf import constraints
@@ -25,9 +28,20 @@ from exam_pdf.source import Source, locate_report, read_source
 class CheckResult:
     report: Report
     findings: list[Finding]
+    _by_question: dict[int | None, list[Finding]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _indexed: int = dataclasses.field(default=-1, init=False, repr=False, compare=False)
 
     def for_question(self, question: Question) -> list[Finding]:
-        return [f for f in self.findings if f.question == question.number]
+        # Indexed once (scanning the findings per question is quadratic for big reports);
+        # indexed again if the list was changed since.
+        if self._indexed != len(self.findings):
+            self._by_question = {}
+            for finding in self.findings:
+                self._by_question.setdefault(finding.question, []).append(finding)
+            self._indexed = len(self.findings)
+        return list(self._by_question.get(question.number, []))
 
     def status_of(self, question: Question) -> str:
         return status(self.for_question(question))
@@ -54,9 +68,24 @@ def load_report(path: Path | str | None = None, edition: str = "auto") -> Report
 
 
 def model_source(source: Source, edition: str = "auto") -> Report:
-    report = build_report(source, parse(source))
+    with _cyclic_gc_paused():
+        report = build_report(source, parse(source))
     apply_edition(report, edition)
     return report
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Parse without Python's cycle collector: a doctree is a web of parent links that the
+    collector would scan again and again while it grows (half the time of a 1 MB report);
+    the tree is kept anyway, and the collector runs as usual afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def apply_edition(report: Report, edition: str = "auto") -> None:

@@ -190,6 +190,19 @@ ANSWER_MARKER_MISSING = _rule(
     follows the prompt as the answer, but the course's tool would misplace it.""",
 )
 
+REPORT_TOO_LARGE = _rule(
+    "report-too-large",
+    E,
+    "Part of the report is not read: it is too large or too tangled.",
+    """
+    So that a check never stalls, exam-pdf reads at most 1,000 question headings and
+    20,000 Markdown blocks (paragraphs, list items, headings, ...), and stops looking
+    for the ``]`` of links and images after many unclosed ``[``. The finding names the
+    line from which the rest is not checked or shown (or links and images are plain
+    text). Real reports are far below these caps: a pasted log or a duplicated
+    template is the usual cause.""",
+)
+
 # Identity
 GROUP_NUMBER = _rule(
     "group-number",

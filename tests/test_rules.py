@@ -135,6 +135,7 @@ CASES: dict[str, Case] = {
 #: Rules that no small Markdown fixture can trigger, with where they are covered instead.
 COVERED_ELSEWHERE = {
     "glyph-missing": "only a PDF build finds characters no font has; covered by the PDF build tests",
+    "report-too-large": "needs a report beyond a cap (thousands of blocks); covered by tests/test_linear.py",
 }
 
 

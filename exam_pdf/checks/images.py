@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from exam_pdf import rules
 from exam_pdf.checks import answered, check, finding
 from exam_pdf.findings import Finding
-from exam_pdf.images import look_at
+from exam_pdf.images import ImageFile, look_at
 from exam_pdf.model import Report
 
 
 @check
 def images(report: Report) -> Iterator[Finding]:
+    seen: dict[str, ImageFile] = {}  # a figure referenced 8,000 times is looked at once
     for question in answered(report):
         for image in question.images:
             if image.kind == "link":
@@ -29,7 +30,9 @@ def images(report: Report) -> Iterator[Finding]:
                     question,
                     image.line,
                 )
-            result = look_at(image.uri, report.source.folder)
+            if image.uri not in seen:
+                seen[image.uri] = look_at(image.uri, report.source.folder)
+            result = seen[image.uri]
             if result.problem:
                 rule = rules.RULES[result.problem]
                 yield finding(rule, f"'{image.uri}': {result.detail}", question, image.line)

@@ -72,3 +72,10 @@ def answer_marker(report: Report) -> Iterator[Finding]:
                 question,
                 question.line,
             )
+
+
+@check
+def cut(report: Report) -> Iterator[Finding]:
+    """What the parser did not read because the report is beyond a cap (:mod:`exam_pdf.caps`)."""
+    for where in report.cuts:
+        yield finding(rules.REPORT_TOO_LARGE, where.message, line=where.line or None)

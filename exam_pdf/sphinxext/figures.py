@@ -21,8 +21,24 @@ MAX_SIDE = 2400
 CONVERSION = "1"
 
 
+#: Names already written, by (file, size, mtime, target): a figure referenced 8,000 times is read once.
+_WRITTEN: dict[tuple[str, int, int, str], str] = {}
+
+
 def normalise(found: ImageFile, target: Path) -> str:
     """Write (once) the normalised copy of ``found`` into ``target``; return its file name."""
+    assert found.path is not None
+    stat = found.path.stat()
+    key = (str(found.path), stat.st_size, stat.st_mtime_ns, str(target))
+    if key in _WRITTEN and (target / _WRITTEN[key]).exists():
+        return _WRITTEN[key]
+    if len(_WRITTEN) > 4096:  # a long-running batch worker: forget, do not grow
+        _WRITTEN.clear()
+    _WRITTEN[key] = name = _normalise(found, target)
+    return name
+
+
+def _normalise(found: ImageFile, target: Path) -> str:
     assert found.path is not None
     data = found.path.read_bytes()
     digest = hashlib.sha256(data + CONVERSION.encode()).hexdigest()[:20]

@@ -24,7 +24,7 @@ from sphinx.transforms import SphinxTransform
 from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
 from exam_pdf.findings import Finding
 from exam_pdf.formats import count, limit_text
-from exam_pdf.images import inspect, resolve
+from exam_pdf.images import inspect_once, resolve
 from exam_pdf.model import Question, Report
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.pipeline import CheckResult, apply_edition, check_report
@@ -97,7 +97,7 @@ def show_images(
         where = resolve(uri, folder)
         if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
             sources.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
-        found = inspect(where)
+        found = inspect_once(where)
         if not found.usable or found.path is None:
             image.replace_self(placeholder(uri, found.detail, inline=isinstance(image.parent, nodes.TextElement)))
             continue
