@@ -161,7 +161,7 @@ def _xmp_canonical(reference: Any) -> bytes:
 
 
 def embedded_files(root: Any) -> list[tuple[str, Any]]:
-    """``(name, file specification reference)`` for every entry of the ``/EmbeddedFiles`` name tree."""
+    """``(file name, file specification reference)`` for every entry of the ``/EmbeddedFiles`` name tree."""
     found: list[tuple[str, Any]] = []
     names = root.get("/Names")
     tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
@@ -174,13 +174,23 @@ def embedded_files(root: Any) -> list[tuple[str, Any]]:
         seen.add(id(node))
         entries = node.get("/Names") or []
         for index in range(0, len(entries) - 1, 2):
-            found.append((str(entries[index].get_object()), entries[index + 1]))
+            found.append((_file_name(entries[index], entries[index + 1]), entries[index + 1]))
         for kid in node.get("/Kids") or []:
             walk(kid, depth + 1)
 
     if tree is not None:
         walk(tree, 0)
     return found
+
+
+def _file_name(key: Any, reference: Any) -> str:
+    """The file's name: the specification's ``/UF`` (or ``/F``), else its key in the name tree."""
+    try:
+        spec = reference.get_object()
+        name = spec.get("/UF") or spec.get("/F")
+    except Exception:  # (a damaged specification: known by its key)
+        name = None
+    return str(name.get_object() if name is not None else key.get_object())
 
 
 def _key(reference: Any) -> tuple[int, int]:

@@ -101,7 +101,7 @@ def read_archive(pdf_path: Path) -> Archived:
         info = {str(k): str(v) for k, v in (reader.metadata or {}).items()}
         root: Any = reader.trailer["/Root"].get_object()
         computed = sealing.compute(reader)
-        updated = "/Prev" in reader.trailer
+        updated = "/Prev" in reader.trailer or appended_update(data)
         files: list[SourceFile] = []
         recorded: dict[str, str] = {}
         unreadable: list[str] = []
@@ -122,6 +122,26 @@ def read_archive(pdf_path: Path) -> Archived:
     except Exception as exc:  # (pypdf raises many kinds on a damaged PDF)
         raise ReportError(f"{pdf_path.name}: not a readable PDF ({type(exc).__name__}: {exc})") from None
     return Archived(info, files, recorded, xmp, computed, updated, unreadable, reader)
+
+
+def appended_update(data: bytes) -> bool:
+    """Whether the file's last cross-reference section names an earlier one (``/Prev``): an update was appended.
+
+    exam-pdf writes one cross-reference section; an editor saving incrementally (or a
+    signature) appends another after the first ``%%EOF``, pointing back with ``/Prev``.
+    pypdf does not keep ``/Prev`` of a cross-reference stream, so it is read here.
+    """
+    at = data.rfind(b"startxref", max(0, len(data) - 2048))
+    match = re.match(rb"startxref\s+(\d+)", data[at:]) if at >= 0 else None
+    if not match or int(match.group(1)) >= len(data):
+        return False
+    section = data[int(match.group(1)) : at]
+    if section.startswith(b"xref"):
+        trailer = section.rfind(b"trailer")
+        head = section[trailer:] if trailer >= 0 else b""
+    else:  # a cross-reference stream: its dictionary, before the stream data
+        head = section[: section.find(b"stream")] if b"stream" in section else b""
+    return re.search(rb"/Prev[\s/<>\[\]0-9]", head) is not None
 
 
 def _read_xmp(data: bytes) -> dict[str, str]:
@@ -382,7 +402,8 @@ def inside(folder: Path, name: str) -> str:
         climbs = PurePosixPath(name).parts
         ups = next((i for i, part in enumerate(climbs) if part != ".."), len(climbs))
         needed = "/".join(climbs[ups : 2 * ups])
-        hint = f" (it does when the folder is named like the report's own: .../{needed})" if ups and needed else ""
+        reenters = 0 < ups and len(climbs) > 2 * ups  # '../reports/x.png': out and back into a folder 'reports'
+        hint = f" (it does when the folder is named like the report's own: .../{needed})" if reenters else ""
         raise ValueError(f"resolves outside {folder}{hint}")
     # A symbolic link on the way may lead elsewhere: where the path really goes must be inside too.
     real = os.path.realpath(target)
