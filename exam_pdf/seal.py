@@ -86,6 +86,9 @@ class Seal:
             raise ValueError("the seal is damaged (not a JSON object)")
         if data.get("version") != VERSION:
             raise ValueError(f"the seal has version {data.get('version')!r}; this exam-pdf reads version {VERSION}")
+        shapes = {"pages": list, "attachments": dict, "info": dict, "xmp": str, "catalog": str}
+        if any(not isinstance(data.get(key), kind) for key, kind in shapes.items()):
+            raise ValueError("the seal is damaged (entries missing)")
         try:
             return cls(
                 pages=[str(p) for p in data["pages"]],

@@ -101,7 +101,7 @@ def read_archive(pdf_path: Path) -> Archived:
         info = {str(k): str(v) for k, v in (reader.metadata or {}).items()}
         root: Any = reader.trailer["/Root"].get_object()
         computed = sealing.compute(reader)
-        updated = "/Prev" in reader.trailer or appended_update(data)
+        updated = appended_update(data)
         files: list[SourceFile] = []
         recorded: dict[str, str] = {}
         unreadable: list[str] = []
@@ -124,6 +124,11 @@ def read_archive(pdf_path: Path) -> Archived:
     return Archived(info, files, recorded, xmp, computed, updated, unreadable, reader)
 
 
+#: Where a linearized file's first-page cross-reference section lies at the latest (it follows
+#: the linearization dictionary at the start of the file; an appended update is at the end).
+_FIRST_PAGE_SECTION = 64 * 1024
+
+
 def appended_update(data: bytes) -> bool:
     """Whether the file's last cross-reference section names an earlier one (``/Prev``): an update was appended.
 
@@ -135,6 +140,8 @@ def appended_update(data: bytes) -> bool:
     match = re.match(rb"startxref\s+(\d+)", data[at:]) if at >= 0 else None
     if not match or int(match.group(1)) >= len(data):
         return False
+    if b"/Linearized" in data[:2048] and int(match.group(1)) < _FIRST_PAGE_SECTION:
+        return False  # a linearized file's first-page section points to the main one: not an update
     section = data[int(match.group(1)) : at]
     if section.startswith(b"xref"):
         trailer = section.rfind(b"trailer")

@@ -137,6 +137,11 @@ def test_rewriting_without_changing_anything_stays_intact(copy: Path, verify: Ve
     assert target.read_bytes() != copy.read_bytes()
     result = verify(target)
     assert result.exit_code == 0 and lines(result) == ["intact"], result.stdout
+    linearized = tmp_path / "linearized.pdf"
+    with pikepdf.open(copy) as pdf:
+        pdf.save(linearized, linearize=True)
+    result = verify(linearized)
+    assert result.exit_code == 0 and lines(result) == ["intact"], result.stdout
 
 
 # Pages ----------------------------------------------------------------------------------
