@@ -8,7 +8,13 @@ What is added to the PDF xelatex wrote:
   paths, MIME types and SHA-256 (PDF/A-3 associated files, ``/AF``);
 - an sRGB output intent, ``pdfaid`` identification, print flags on annotations, no
   ``/OpenAction``: what PDF/A-3b asks of a document like this one;
-- a trailer ``/ID`` derived from the content, so equal sources give equal bytes.
+- a trailer ``/ID`` derived from the content, so equal sources give equal bytes;
+- last, the seal (:mod:`exam_pdf.seal`): digests of every page, attachment and
+  metadata entry of the finished file, which ``verify`` recomputes.
+
+Text the report wrote (title, study numbers) goes into the metadata with each hidden
+character (control, bidi, zero-width) shown as its code point (:func:`exam_pdf.hidden.visible`):
+the XMP packet stays valid XML and nothing in it reads differently from what it says.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from exam_pdf import __version__
+from exam_pdf import seal as sealing
+from exam_pdf.hidden import visible
 
 COURSE = "02476 Machine Learning Operations (DTU)"
 #: Information keys exam-pdf writes; ``verify`` needs them to call a PDF its own.
@@ -31,13 +39,7 @@ KEY_EDITION = "/ExamPdfEdition"
 KEY_CHECK = "/ExamPdfCheck"
 KEY_BUNDLE = "/ExamPdfBundleSHA256"
 KEY_VERSION = "/ExamPdfVersion"
-KEY_SEAL = "/ExamPdfMetadataSHA256"
-
-
-def seal(info: dict[str, str]) -> str:
-    """SHA-256 over every other information entry: any changed metadata value shows."""
-    entries = {key: value for key, value in info.items() if key != KEY_SEAL}
-    return hashlib.sha256(json.dumps(entries, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+KEY_SEAL = sealing.KEY
 
 
 #: Where the sRGB profile comes from: Debian's icc-profiles-free, else Pillow's built-in sRGB.
@@ -73,9 +75,23 @@ class Metadata:
     edition: str
     check: str
 
+    def shown(self) -> Metadata:
+        """The metadata with every hidden character written as its code point (see module docstring)."""
+        return dataclasses.replace(
+            self,
+            title=visible(self.title),
+            author=visible(self.author),
+            subject=visible(self.subject),
+            keywords=visible(self.keywords),
+            group=visible(self.group),
+            edition=visible(self.edition),
+            check=visible(self.check),
+        )
+
     def info(self, bundle: str) -> dict[str, str]:
+        """The document information entries (without the seal, which is computed on the finished file)."""
         stamp = _pdf_date(self.date)
-        entries = {
+        return {
             "/Title": self.title,
             "/Author": self.author,
             "/Subject": self.subject,
@@ -90,7 +106,6 @@ class Metadata:
             KEY_BUNDLE: bundle,
             KEY_VERSION: __version__,
         }
-        return {**entries, KEY_SEAL: seal(entries)}
 
 
 def _pdf_date(date: dt.datetime) -> str:
@@ -159,6 +174,7 @@ def finish(pdf: bytes, meta: Metadata, files: list[SourceFile]) -> bytes:
         TextStringObject,
     )
 
+    meta = meta.shown()
     bundle = bundle_hash(files)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.pdf_header = b"%PDF-1.7"
@@ -231,6 +247,12 @@ def finish(pdf: bytes, meta: Metadata, files: list[SourceFile]) -> bytes:
 
     identity = hashlib.sha256(pdf + bundle.encode() + json.dumps(meta.info(bundle), sort_keys=True).encode())
     writer._ID = ArrayObject([ByteStringObject(identity.digest()[:16]), ByteStringObject(identity.digest()[16:])])
+    unsealed = io.BytesIO()
+    writer.write(unsealed)
+    # The seal is computed on the file as written (what verify will read), then added to
+    # the information dictionary, the one object it does not cover.
+    digests = sealing.compute(PdfReader(io.BytesIO(unsealed.getvalue())))
+    writer.add_metadata({KEY_SEAL: digests.dumps()})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -272,28 +272,41 @@ def build(
 
 @main.command()
 @click.argument("pdf_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--source", type=click.Path(path_type=Path, file_okay=False), help="Compare with the sources on disk.")
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    help="Compare with the sources on disk: the group folder, the report's folder or its README, as for check.",
+)
 @click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False),
     help="A batch manifest.json to compare the PDF's SHA-256 with.",
 )
 def verify(pdf_file: Path, source: Path | None, manifest: Path | None) -> None:
-    """Check that an archived report PDF is intact.
+    """Check that an archived report PDF is exactly what exam-pdf sealed.
 
-    Exit 0 intact, 1 something differs (each difference is named), 2 not an exam-pdf PDF.
+    Every page, embedded file and metadata entry is compared with the seal written
+    when the PDF was made; each difference is named. Exit 0 intact, 1 something
+    differs (TAMPERED), 2 not sealed (a PDF exam-pdf did not make, or made before the
+    seal: nothing could be verified) or not a readable PDF.
 
     \b
     Example:
-      exam-pdf verify archive/42/report.pdf --source groups/42/reports
+      exam-pdf verify archive/42/report.pdf --source groups/42
     """
-    from exam_pdf.verify import problems
+    from exam_pdf.verify import NOT_SEALED
+    from exam_pdf.verify import verify as run
 
-    found = problems(pdf_file, source, manifest)
-    for problem in found:
+    result = run(pdf_file, source, manifest)
+    for problem in result.problems:
         click.echo(f"{pdf_file}: {problem}")
-    click.echo(f"{pdf_file}: {'TAMPERED or different' if found else 'intact'}")
-    sys.exit(1 if found else 0)
+    for note in result.notes:
+        click.echo(f"{pdf_file}: note: {note}")
+    verdict = result.verdict
+    if verdict == NOT_SEALED:
+        verdict += " (nothing was verified)"
+    click.echo(f"{pdf_file}: {verdict}")
+    sys.exit(result.exit_code)
 
 
 @main.command()
@@ -301,6 +314,10 @@ def verify(pdf_file: Path, source: Path | None, manifest: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write to.")
 def extract(pdf_file: Path, out: Path) -> None:
     """Restore the README and figures embedded in an archived report PDF.
+
+    Every embedded path must resolve inside --out (one written as
+    ../reports/figures/a.png does when --out is a folder named reports);
+    if one does not, nothing is written.
 
     \b
     Example:

@@ -192,7 +192,7 @@ class Report:
         first = self.question(1)
         # The template's own "--- question 1 fill here ---" is not a group number.
         text = PLACEHOLDER.sub("", first.answer_text) if first and not first.unanswered else ""
-        match = re.search(r"\d+", text)
+        match = re.search(r"[0-9]+", text)  # only ASCII digits: '٤٢' is not read as 42
         return match.group(0) if match else None
 
     @property
@@ -200,4 +200,4 @@ class Report:
         second = self.question(2)
         if not second:
             return []
-        return re.findall(r"\b[sS]\d{6}\b", second.answer_text)
+        return re.findall(r"\b[sS][0-9]{6}\b", second.answer_text)

@@ -209,14 +209,29 @@ GROUP_NUMBER = _rule(
     E,
     "Question 1 has no group number.",
     """
-    Question 1 must give the group number you signed up with, e.g. ``42``.""",
+    Question 1 must give the group number you signed up with, e.g. ``42``, written
+    with the digits 0-9 (other scripts' digits, such as ``٤٢``, are not read as a
+    number).""",
 )
 STUDENT_ID = _rule(
     "student-id",
     E,
     "A study number in question 2 is not of the form s123456.",
     """
-    DTU study numbers are an ``s`` followed by six digits.""",
+    DTU study numbers are an ``s`` followed by six digits 0-9; ``s٢٤٥٦٧٨`` (Arabic-Indic
+    digits) is not one.""",
+)
+HIDDEN_CHARACTER = _rule(
+    "hidden-character",
+    E,
+    "The group number, the study numbers or the title hold an invisible or control character.",
+    """
+    Control characters (such as ESC), bidirectional overrides and isolates (U+202A-202E,
+    U+2066-2069) and zero-width characters (U+200B-200F, U+2060, U+FEFF) do not show
+    as themselves: ``U+202E 24 U+202C`` is displayed as 42 but read as 24. Question 1,
+    question 2 and the report's title must not contain them; the finding names each
+    one by its code point. In the PDF's metadata such a character is written as its
+    code point (``U+202E``).""",
 )
 
 # Safety and rendering

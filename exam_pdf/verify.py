@@ -1,15 +1,22 @@
 """Verify an archived report PDF, and extract the sources it carries.
 
-``verify`` answers "is this exactly what was archived?": the embedded files
-match their recorded SHA-256 and the bundle hash, the document information and
-the XMP packet agree, and optionally the files on disk (``--source``) and the
-PDF's own SHA-256 recorded at archive time (``--manifest``) match too.
+``verify`` answers "is this exactly what was archived?". An exam-pdf PDF carries a
+seal (:mod:`exam_pdf.seal`): digests of every page, every embedded file, every
+document information entry, the XMP packet and the rest of the catalog. ``verify``
+recomputes them and names what differs (which page, which attachment, which
+entry), notices an update appended to the file after archiving, and checks the
+embedded files against their recorded SHA-256 and the bundle hash, and the document
+information against the XMP packet. Optionally it compares the embedded files with
+the sources on disk (``--source``) and the whole file with the SHA-256 a batch
+manifest recorded (``--manifest``). A PDF without a seal is reported as not sealed:
+nothing in it can be called intact.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import io
 import json
@@ -17,10 +24,11 @@ import logging
 import os
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from exam_pdf.archive import KEY_BUNDLE, KEY_EDITION, KEY_GROUP, KEY_SEAL, SourceFile, bundle_hash, seal
+from exam_pdf import seal as sealing
+from exam_pdf.archive import KEY_BUNDLE, KEY_EDITION, KEY_GROUP, KEY_SEAL, SourceFile, bundle_hash
 from exam_pdf.errors import ReportError
 
 _NS = {
@@ -31,51 +39,116 @@ _NS = {
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
 }
 
+#: Verdicts and their exit codes.
+INTACT, TAMPERED, NOT_SEALED = "intact", "TAMPERED or different", "not sealed"
+EXIT_CODES = {INTACT: 0, TAMPERED: 1, NOT_SEALED: 2}
+
 
 @dataclasses.dataclass
 class Archived:
-    """What an exam-pdf PDF carries."""
+    """What a PDF carries, and its seal recomputed."""
 
     info: dict[str, str]
     files: list[SourceFile]
     recorded: dict[str, str]
     """Per embedded file name, the SHA-256 written beside it."""
     xmp: dict[str, str]
+    computed: sealing.Seal
+    """The seal of the file as it is now."""
+    updated: bool
+    """The file's last cross-reference section points to an earlier one: an update was appended."""
+    unreadable: list[str] = dataclasses.field(default_factory=list)
+    """Embedded files that could not be read."""
+    reader: Any = None
+    """The ``pypdf.PdfReader`` of the file, to compute the seal again with the pages renumbered."""
+
+    @property
+    def made_by_exam_pdf(self) -> bool:
+        return KEY_BUNDLE in self.info
+
+
+@dataclasses.dataclass
+class Verdict:
+    problems: list[str]
+    """Each difference from what was archived, named."""
+    verdict: str
+    """:data:`INTACT`, :data:`TAMPERED` or :data:`NOT_SEALED`."""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    """What else is worth saying (why a PDF counts as not sealed)."""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
 
 
 def read_archive(pdf_path: Path) -> Archived:
-    """Open an exam-pdf PDF; ReportError when it is not a PDF or not one of exam-pdf's."""
+    """Open a PDF and recompute its seal; ReportError when it is not a readable PDF."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # our one-line errors say it better
     try:
         data = pdf_path.read_bytes()
-        if not data.startswith(b"%PDF-"):
-            raise ReportError(f"{pdf_path.name}: not a PDF file")
+    except FileNotFoundError:
+        raise ReportError(f"{pdf_path}: no such file") from None
+    except IsADirectoryError:
+        raise ReportError(f"{pdf_path}: is a folder, not a PDF") from None
+    except OSError as exc:
+        raise ReportError(f"{pdf_path}: cannot be read ({exc.strerror or exc})") from None
+    if not data.startswith(b"%PDF-"):
+        raise ReportError(f"{pdf_path.name}: not a PDF file")
+    try:
         reader = PdfReader(io.BytesIO(data))
         info = {str(k): str(v) for k, v in (reader.metadata or {}).items()}
         root: Any = reader.trailer["/Root"].get_object()
-    except FileNotFoundError:
-        raise ReportError(f"{pdf_path}: no such file") from None
-    except (PdfReadError, OSError, KeyError, ValueError) as exc:
-        raise ReportError(f"{pdf_path.name}: not a readable PDF ({exc})") from None
-    if KEY_BUNDLE not in info:
-        raise ReportError(f"{pdf_path.name}: not an exam-pdf PDF (no source bundle recorded)")
-    files: list[SourceFile] = []
-    recorded: dict[str, str] = {}
-    names = root.get("/Names", {}).get_object().get("/EmbeddedFiles", {}).get_object().get("/Names", [])
-    for index in range(0, len(names), 2):
-        spec = names[index + 1].get_object()
-        name = str(spec.get("/UF") or spec.get("/F"))
-        data = spec["/EF"]["/F"].get_object().get_data()
-        files.append(SourceFile(name, data))
-        match = re.match(r"SHA-256 ([0-9a-f]{64})$", str(spec.get("/Desc", "")))
-        recorded[name] = match.group(1) if match else ""
-    xmp: dict[str, str] = {}
-    if "/Metadata" in root:
-        xmp = _read_xmp(root["/Metadata"].get_object().get_data())
-    return Archived(info, files, recorded, xmp)
+        computed = sealing.compute(reader)
+        updated = appended_update(data)
+        files: list[SourceFile] = []
+        recorded: dict[str, str] = {}
+        unreadable: list[str] = []
+        for name, reference in sealing.embedded_files(root):
+            try:
+                spec = reference.get_object()
+                files.append(SourceFile(name, spec["/EF"]["/F"].get_object().get_data()))
+            except Exception:  # (a hostile or damaged file specification)
+                unreadable.append(name)
+                continue
+            match = re.match(r"SHA-256 ([0-9a-f]{64})$", str(spec.get("/Desc", "")))
+            recorded[name] = match.group(1) if match else ""
+        xmp: dict[str, str] = {}
+        if "/Metadata" in root:
+            xmp = _read_xmp(root["/Metadata"].get_object().get_data())
+    except ReportError:
+        raise
+    except Exception as exc:  # (pypdf raises many kinds on a damaged PDF)
+        raise ReportError(f"{pdf_path.name}: not a readable PDF ({type(exc).__name__}: {exc})") from None
+    return Archived(info, files, recorded, xmp, computed, updated, unreadable, reader)
+
+
+#: Where a linearized file's first-page cross-reference section lies at the latest (it follows
+#: the linearization dictionary at the start of the file; an appended update is at the end).
+_FIRST_PAGE_SECTION = 64 * 1024
+
+
+def appended_update(data: bytes) -> bool:
+    """Whether the file's last cross-reference section names an earlier one (``/Prev``): an update was appended.
+
+    exam-pdf writes one cross-reference section; an editor saving incrementally (or a
+    signature) appends another after the first ``%%EOF``, pointing back with ``/Prev``.
+    pypdf does not keep ``/Prev`` of a cross-reference stream, so it is read here.
+    """
+    at = data.rfind(b"startxref", max(0, len(data) - 2048))
+    match = re.match(rb"startxref\s+(\d+)", data[at:]) if at >= 0 else None
+    if not match or int(match.group(1)) >= len(data):
+        return False
+    if b"/Linearized" in data[:2048] and int(match.group(1)) < _FIRST_PAGE_SECTION:
+        return False  # a linearized file's first-page section points to the main one: not an update
+    section = data[int(match.group(1)) : at]
+    if section.startswith(b"xref"):
+        trailer = section.rfind(b"trailer")
+        head = section[trailer:] if trailer >= 0 else b""
+    else:  # a cross-reference stream: its dictionary, before the stream data
+        head = section[: section.find(b"stream")] if b"stream" in section else b""
+    return re.search(rb"/Prev[\s/<>\[\]0-9]", head) is not None
 
 
 def _read_xmp(data: bytes) -> dict[str, str]:
@@ -108,10 +181,146 @@ def _pdf_date_to_xmp(value: str) -> str:
     return f"{y}-{mo}-{d}T{h}:{mi}:{s}+00:00"
 
 
-def problems(pdf_path: Path, source: Path | None = None, manifest: Path | None = None) -> list[str]:
-    """Everything that differs from what was archived (empty when intact)."""
+def verify(pdf_path: Path, source: Path | None = None, manifest: Path | None = None) -> Verdict:
+    """Everything that differs from what was archived, and the verdict."""
     archived = read_archive(pdf_path)
     found: list[str] = []
+    notes: list[str] = []
+    sealed = False
+    if archived.updated:
+        found.append("the file was updated after archiving (an incremental update was appended)")
+    if KEY_SEAL in archived.info:
+        try:
+            recorded = sealing.Seal.loads(archived.info[KEY_SEAL])
+        except ValueError as exc:
+            if "version" in str(exc):
+                notes.append(f"{exc}")
+            else:
+                found.append(f"{exc}")
+        else:
+            sealed = True
+            found += seal_differences(recorded, _renumbered(archived, recorded))
+    else:
+        notes.append("the PDF has no exam-pdf seal: exam-pdf did not make it, or a version before the seal did")
+    if archived.made_by_exam_pdf:
+        found += _carried(archived)
+    if source is not None:
+        found += _against_source(archived, source)
+    if manifest is not None:
+        found += _against_manifest(pdf_path, archived, manifest)
+        if not sealed and not found:
+            notes.append(f"its SHA-256 is the one {manifest.name} records, but the file itself cannot be checked")
+    verdict = TAMPERED if found else INTACT if sealed else NOT_SEALED
+    return Verdict(found, verdict, notes)
+
+
+def _renumbered(archived: Archived, recorded: sealing.Seal) -> sealing.Seal:
+    """The seal computed again with each page known by the number it had when sealed.
+
+    Links and the outline refer to pages by number; after a page was removed, inserted
+    or moved, the pages that stayed are matched to their sealed numbers by content, so
+    that only the pages that changed show as changed.
+    """
+    now = archived.computed
+    if now.pages == recorded.pages:
+        return now
+    numbers: dict[int, str] = {}
+    matcher = difflib.SequenceMatcher(a=recorded.pages, b=now.pages, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            numbers.update({j: str(i + 1) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)})
+    unmatched = [j for j in range(len(now.pages)) if j not in numbers]
+    used = set(numbers.values())
+    for j in unmatched:  # a moved page: the same content as a sealed page not matched yet
+        for i, digest in enumerate(recorded.pages):
+            if digest == now.pages[j] and str(i + 1) not in used:
+                numbers[j] = str(i + 1)
+                used.add(str(i + 1))
+                break
+    try:
+        return sealing.compute(archived.reader, numbers)
+    except Exception:  # (the file was read once already; a second reading failing is no reason to stop)
+        return now
+
+
+def seal_differences(sealed: sealing.Seal, now: sealing.Seal) -> list[str]:
+    """What changed between the seal written at archive time and the file as it is."""
+    found: list[str] = []
+    if len(now.pages) != len(sealed.pages):
+        found.append(f"the document has {_count(len(now.pages), 'page')}, {len(sealed.pages)} were sealed")
+    found += _page_differences(sealed.pages, now.pages)
+    for name in sorted(set(sealed.attachments) | set(now.attachments)):
+        if name not in now.attachments:
+            found.append(f"attachment '{name}' was removed")
+        elif name not in sealed.attachments:
+            found.append(f"attachment '{name}' was added after archiving")
+        elif now.attachments[name] != sealed.attachments[name]:
+            found.append(f"attachment '{name}' changed")
+    for key in sorted(set(sealed.info) | set(now.info)):
+        if key not in now.info:
+            found.append(f"metadata {key} was removed")
+        elif key not in sealed.info:
+            found.append(f"metadata {key} was added after archiving")
+        elif now.info[key] != sealed.info[key]:
+            found.append(f"metadata {key} changed")
+    if now.xmp != sealed.xmp:
+        found.append("XMP metadata changed")
+    if now.catalog != sealed.catalog:
+        found.append("the document catalog changed (outline, named destinations, output intent or viewer settings)")
+    return found
+
+
+def _page_differences(sealed: list[str], now: list[str]) -> list[str]:
+    """Pages changed, removed, inserted or moved, by page number (1-based)."""
+    changed: list[int] = []
+    removed: list[int] = []
+    inserted: list[int] = []
+    matcher = difflib.SequenceMatcher(a=sealed, b=now, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            changed += range(j1 + 1, j2 + 1)
+        elif tag != "equal":
+            removed += range(i1 + 1, i2 + 1)
+            inserted += range(j1 + 1, j2 + 1)
+    found: list[str] = []
+    # A page removed in one place and inserted in another with the same content was moved.
+    for page in list(inserted):
+        match = next((old for old in removed if sealed[old - 1] == now[page - 1]), None)
+        if match is not None:
+            removed.remove(match)
+            inserted.remove(page)
+            found.append(f"sealed page {match} is now page {page}: the pages are in a different order")
+    if changed:
+        found.append(f"{_pages(changed)}{chr(39) if len(changed) > 1 else chr(39) + 's'} content differs")
+    if removed:
+        verb = "is" if len(removed) == 1 else "are"
+        found.append(f"sealed {_pages(removed)} {verb} missing")
+    if inserted:
+        verb = "was" if len(inserted) == 1 else "were"
+        found.append(f"{_pages(inserted)} {verb} not sealed (inserted after archiving)")
+    return found
+
+
+def _pages(numbers: list[int]) -> str:
+    """``page 3``, ``pages 3-5 and 9``."""
+    spans: list[list[int]] = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    text = [f"{a}" if a == b else f"{a}-{b}" for a, b in spans]
+    joined = text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
+    return f"page {joined}" if len(numbers) == 1 else f"pages {joined}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _carried(archived: Archived) -> list[str]:
+    """The cross-checks every exam-pdf PDF allows: files against their hashes, information against XMP."""
+    found = [f"embedded file '{name}' cannot be read" for name in archived.unreadable]
     for item in archived.files:
         if archived.recorded.get(item.name) != item.sha256:
             found.append(f"embedded file '{item.name}' does not match its recorded SHA-256")
@@ -132,26 +341,36 @@ def problems(pdf_path: Path, source: Path | None = None, manifest: Path | None =
             found.append(f"metadata {key} ({info[key]!r}) differs from XMP {xmp_key} ({xmp.get(xmp_key)!r})")
     if _pdf_date_to_xmp(info.get("/CreationDate", "")) != xmp.get("xmp:CreateDate"):
         found.append("metadata /CreationDate differs from XMP xmp:CreateDate")
-    for key in (KEY_GROUP, KEY_EDITION, KEY_SEAL):
+    for key in (KEY_GROUP, KEY_EDITION):
         if key not in info:
             found.append(f"metadata {key} is missing")
-    if KEY_SEAL in info and seal(info) != info[KEY_SEAL]:
-        changed = "a metadata value was changed after archiving"
-        found.append(f"{changed} (information entries no longer match {KEY_SEAL})")
-    if source is not None:
-        found += _against_source(archived, source)
-    if manifest is not None:
-        found += _against_manifest(pdf_path, archived, manifest)
     return found
 
 
-def _against_source(archived: Archived, folder: Path) -> list[str]:
+def report_folder(source: Path) -> Path:
+    """The report's folder for ``--source``: given as ``check`` takes it (group folder, report folder, README)."""
+    from exam_pdf.source import locate_report
+
+    return locate_report(source).parent
+
+
+def _against_source(archived: Archived, source: Path) -> list[str]:
+    folder = report_folder(source)
     differ = []
     for item in archived.files:
-        on_disk = folder / item.name
-        if not on_disk.is_file():
+        try:
+            on_disk = Path(inside(folder, item.name))
+        except ValueError as exc:
+            differ.append(f"'{item.name}' {exc}")
+            continue
+        try:
+            data = on_disk.read_bytes() if on_disk.is_file() else None
+        except OSError as exc:
+            differ.append(f"'{item.name}' cannot be read in {folder} ({exc.strerror or exc})")
+            continue
+        if data is None:
             differ.append(f"'{item.name}' is in the PDF but not in {folder}")
-        elif hashlib.sha256(on_disk.read_bytes()).hexdigest() != item.sha256:
+        elif hashlib.sha256(data).hexdigest() != item.sha256:
             differ.append(f"'{item.name}' on disk differs from the embedded copy")
     return differ
 
@@ -172,19 +391,66 @@ def _against_manifest(pdf_path: Path, archived: Archived, manifest: Path) -> lis
     return [f"the PDF's SHA-256 {digest[:16]}... is not the one recorded in {manifest.name} for group {group}"]
 
 
+def inside(folder: Path, name: str) -> str:
+    """The path of embedded file ``name`` in ``folder``, which must resolve inside it.
+
+    ``name`` is relative to the report's folder as the report wrote it, so it may
+    climb out and back in (``../reports/figures/a.png`` from a folder ``reports``).
+    ValueError, saying why, for an absolute path, a drive letter, a backslash, a NUL,
+    a path that ends outside ``folder``, or one that a symbolic link leads outside.
+    """
+    if not name or "\0" in name or "\\" in name:
+        raise ValueError("is not a plain relative path")
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).drive:
+        raise ValueError("is an absolute path")
+    root = os.path.realpath(folder)
+    target = os.path.normpath(os.path.join(root, name))
+    if os.path.commonpath([root, target]) != root or target == root:
+        climbs = PurePosixPath(name).parts
+        ups = next((i for i, part in enumerate(climbs) if part != ".."), len(climbs))
+        needed = "/".join(climbs[ups : 2 * ups])
+        reenters = 0 < ups and len(climbs) > 2 * ups  # '../reports/x.png': out and back into a folder 'reports'
+        hint = f" (it does when the folder is named like the report's own: .../{needed})" if reenters else ""
+        raise ValueError(f"resolves outside {folder}{hint}")
+    # A symbolic link on the way may lead elsewhere: where the path really goes must be inside too.
+    real = os.path.realpath(target)
+    if os.path.commonpath([root, real]) != root:
+        raise ValueError(f"leads outside {folder} through a symbolic link")
+    return target
+
+
 def extract(pdf_path: Path, out: Path) -> list[Path]:
-    """Write the embedded sources to ``out`` (relative paths only), dated as archived."""
+    """Write the embedded sources to ``out``, dated as archived; nothing is written if any path escapes."""
     archived = read_archive(pdf_path)
+    if not archived.made_by_exam_pdf:
+        raise ReportError(f"{pdf_path.name}: not an exam-pdf PDF (no source bundle recorded)")
+    if archived.unreadable:
+        raise ReportError(f"{pdf_path.name}: embedded file '{archived.unreadable[0]}' cannot be read")
     match = re.match(r"D:(\d{14})", archived.info.get("/CreationDate", ""))
     stamp = dt.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC).timestamp() if match else None
-    written = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"{out}: cannot be created ({exc.strerror or exc})") from None
+    targets: list[tuple[Path, bytes]] = []
     for item in archived.files:
-        relative = PurePosixPath(item.name)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise ReportError(f"{pdf_path.name}: refuses to write embedded file '{item.name}' outside {out}")
-        target = out.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(item.data)
+        try:
+            targets.append((Path(inside(out, item.name)), item.data))
+        except ValueError as exc:
+            raise ReportError(f"{pdf_path.name}: refuses to write embedded file '{item.name}': it {exc}") from None
+    written = []
+    for target, data in targets:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Checked again now that the folders exist: no link may have appeared on the way.
+            inside(out, os.path.relpath(target, os.path.realpath(out)))
+            if target.is_symlink():
+                target.unlink()
+            target.write_bytes(data)
+        except ValueError as exc:
+            raise ReportError(f"{pdf_path.name}: refuses to write '{target}': it {exc}") from None
+        except OSError as exc:
+            raise ReportError(f"{target}: cannot be written ({exc.strerror or exc})") from None
         if stamp is not None:
             os.utime(target, (stamp, stamp))
         written.append(target)
