@@ -42,6 +42,8 @@ from typing import Any
 #: The information entry holding the seal (JSON, see :class:`Seal`).
 KEY = "/ExamPdfSeal"
 VERSION = 1
+#: Hex digits kept of each SHA-256 (128 bits).
+DIGEST_HEX = 32
 
 #: Back links, left out of the serialisation (they repeat the forward links).
 _BACK_LINKS = frozenset({"/Parent", "/Prev", "/Last"})
@@ -53,7 +55,7 @@ _OPAQUE_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode",
 
 @dataclasses.dataclass(frozen=True)
 class Seal:
-    """The digests (hex SHA-256) of one PDF."""
+    """The digests (SHA-256, first 128 bits in hex) of one PDF."""
 
     pages: list[str]
     attachments: dict[str, str]
@@ -121,25 +123,35 @@ def compute(reader: Any, numbers: dict[int, str] | None = None) -> Seal:
     for name, reference in attachments:
         if hasattr(reference, "idnum"):
             canon.files[_key(reference)] = name
-    page_digests = [hashlib.sha256(canon.dictionary(page)).hexdigest() for page in pages]
+    page_digests = [_hex(canon.dictionary(page)) for page in pages]
     files: dict[str, str] = {}
     for name, reference in attachments:
         spec = reference.get_object()
-        digest = hashlib.sha256(canon.dictionary(spec) if hasattr(spec, "items") else canon.value(spec)).hexdigest()
-        files[name] = digest if name not in files else hashlib.sha256((files[name] + digest).encode()).hexdigest()
+        digest = _hex(canon.dictionary(spec) if hasattr(spec, "items") else canon.value(spec))
+        files[name] = digest if name not in files else _hex((files[name] + digest).encode())
     info_object = reader.trailer.get("/Info")
     info = {}
     if info_object is not None:
         for key, value in info_object.get_object().items():
             if str(key) != KEY:
-                info[str(key)] = hashlib.sha256(canon.value(value)).hexdigest()
-    xmp = hashlib.sha256(_xmp_canonical(root["/Metadata"]) if "/Metadata" in root else b"none").hexdigest()
+                info[str(key)] = _hex(canon.value(value))
+    xmp = _hex(_xmp_canonical(root["/Metadata"]) if "/Metadata" in root else b"none")
     rest = {key: value for key, value in root.items() if key not in ("/Pages", "/Metadata", "/Type")}
     if "/Names" in rest:
         names = rest["/Names"].get_object()
         rest["/Names"] = {key: value for key, value in names.items() if key != "/EmbeddedFiles"}
-    catalog = hashlib.sha256(canon.dictionary(rest)).hexdigest()
+    catalog = _hex(canon.dictionary(rest))
     return Seal(page_digests, files, info, xmp, catalog)
+
+
+def _hex(data: bytes) -> str:
+    """SHA-256 of ``data``, its first 128 bits in hex.
+
+    The seal stays small (PDF/A limits a string to 32767 bytes: about 900 pages), and
+    128 bits leave no room for a change that keeps a digest by chance. A forger needs
+    no collision anyway: the seal has no secret (see the module docstring).
+    """
+    return hashlib.sha256(data).hexdigest()[:DIGEST_HEX]
 
 
 def _xmp_canonical(reference: Any) -> bytes:
