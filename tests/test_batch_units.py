@@ -23,7 +23,7 @@ def _write(path: Path, text: str = REPORT) -> Path:
     return path
 
 
-def test_discover_finds_reports_and_says_why_others_are_skipped(tmp_path: Path) -> None:
+def test_discover_builds_every_readme_and_skips_only_folders_without_one(tmp_path: Path) -> None:
     _write(tmp_path / "course-repo" / "README.md", "# Our project\n\nNo questions here.\n")
     _write(tmp_path / "course-repo" / "reports" / "README.md")
     _write(tmp_path / "plain" / "README.md")
@@ -37,15 +37,22 @@ def test_discover_finds_reports_and_says_why_others_are_skipped(tmp_path: Path) 
     assert sorted(found) == ["course-repo", "empty", "linked-readme", "not-a-report", "plain"]
     assert found["course-repo"].relpath == "course-repo/reports/README.md"
     assert found["plain"].relpath == "plain/README.md"
-    assert found["not-a-report"].skipped == "README.md has no '### Question N' sections"
+    # A README without questions is built, and fails with the reason, as a row of the manifest.
+    assert found["not-a-report"].skipped is None and found["not-a-report"].relpath == "not-a-report/README.md"
     assert found["empty"].skipped == "no README.md or reports/README.md"
-    assert "outside" in (found["linked-readme"].skipped or "")
+    # A README that points outside its folder is never read, but it is a failed row too.
+    linked = found["linked-readme"]
+    assert linked.skipped is None and linked.relpath == "linked-readme/README.md"
+    assert linked.failed == "README.md is a link to a file outside the group's folder"
+    assert [c.folder for c in found.values() if c.skipped] == ["empty"]
 
 
-def test_discover_leaves_out_the_output_folder(tmp_path: Path) -> None:
+def test_discover_leaves_out_the_output_and_state_folders(tmp_path: Path) -> None:
     _write(tmp_path / "g1" / "README.md")
     (tmp_path / "archive").mkdir()
-    assert [c.folder for c in discover(tmp_path, exclude=tmp_path / "archive")] == ["g1"]
+    (tmp_path / "state").mkdir()
+    assert [c.folder for c in discover(tmp_path, exclude=tmp_path / "archive")] == ["g1", "state"]
+    assert [c.folder for c in discover(tmp_path, exclude=(tmp_path / "archive", tmp_path / "state"))] == ["g1"]
 
 
 def test_shards_partition_the_reports() -> None:
@@ -121,8 +128,8 @@ def test_a_timeout_reads_the_same_whoever_stopped_the_build(tmp_path: Path, monk
         folder="g",
         readme=readme,
         key="k",
-        staging=tmp_path / "out" / ".exam-pdf-batch" / "staging" / "k",
-        work=tmp_path / "out" / ".exam-pdf-batch" / "work" / "k",
+        staging=tmp_path / "state" / "builds" / "k",
+        work=tmp_path / "state" / "work" / "k",
         notes=True,
         edition="auto",
         timeout=60,
