@@ -94,12 +94,16 @@ _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 def _styled(text: str, ok: bool) -> str:
     """Colour the severities and the summary line of ``check``'s text output.
 
+    Control characters quoted from the report are escaped first (see :mod:`exam_pdf.terminal`).
+
     click.echo drops the colour codes again when the output is not a terminal
     (or NO_COLOR is set, see :func:`main`).
     """
     import re
 
-    lines = text.split("\n")
+    from exam_pdf.terminal import shown
+
+    lines = [shown(line) for line in text.split("\n")]
     for index, line in enumerate(lines):
         match = re.match(r"^(.+?:\d+: )(error|warning|info)( .*)$", line)
         if match:
