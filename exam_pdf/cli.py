@@ -220,10 +220,10 @@ def _run_build(
     pdf: bool,
 ) -> None:
     from exam_pdf.builders import build_html, build_pdf, default_work_dir
-    from exam_pdf.formats import finding_line, summary_line
+    from exam_pdf.formats import display_path, finding_line, summary_line
     from exam_pdf.pipeline import CheckResult, load_report
     from exam_pdf.source import locate_report, read_source
-    from exam_pdf.terminal import shown
+    from exam_pdf.terminal import os_reason, shown
 
     report_path = locate_report(path)  # as typed: every message names it so
     source = read_source(report_path)
@@ -236,14 +236,26 @@ def _run_build(
     result: CheckResult | None = None
     extra: list[Finding] = []
     written = []
-    if html:
-        page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
-        written.append(page)
-    if pdf:
-        document, result, extra = build_pdf(
-            source, folder / "report.pdf", work, notes=not no_notes, edition=edition, timeout=timeout, fresh=not html
-        )
-        written.append(document)
+    try:
+        if html:
+            page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
+            written.append(page)
+        if pdf:
+            document, result, extra = build_pdf(
+                source,
+                folder / "report.pdf",
+                work,
+                notes=not no_notes,
+                edition=edition,
+                timeout=timeout,
+                fresh=not html,
+            )
+            written.append(document)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        # write() says "no space left" without a file name: name the folders written to.
+        raise BuildError(f"{os_reason(exc)} (writing to {folder} and {display_path(work)})") from None
     assert result is not None
     for finding in sorted(result.findings + extra, key=lambda f: f.sort_key):
         click.echo(shown(finding_line(result, finding)))
