@@ -17,10 +17,11 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from exam_pdf.terminal import os_error_in, os_problem, shown
 
@@ -39,9 +40,10 @@ def run(*args: str | Path, cwd: Path | None = None, user: bool = False, **env: s
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
 
 
-def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+def one_error_line(done: subprocess.CompletedProcess[str] | Result) -> str:
     """The single ``exam-pdf: error:`` line of a run that ended with exit 2."""
-    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    code = done.returncode if isinstance(done, subprocess.CompletedProcess) else done.exit_code
+    assert code == 2, (code, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("exam-pdf: error: "), done.stderr
@@ -126,16 +128,20 @@ def test_a_batch_with_an_unwritable_out_or_state_is_one_line(shared: Path) -> No
     assert list(out.iterdir()) == []
 
 
-def test_a_file_where_a_folder_should_be(tmp_path: Path) -> None:
+def test_a_file_where_a_folder_should_be(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "README.md").write_text(REPORT, "utf-8")
     (tmp_path / "public").write_text("a file, not a folder", "utf-8")
-    done = run("html", "reports", "--out", "public/site", cwd=tmp_path)
+    done = cli("html", "reports", "--out", "public/site")
     assert one_error_line(done) == "cannot write to public/site: a file is where a folder should be"
-    done = run("html", "reports", "--cache-dir", "public/work", cwd=tmp_path)
+    done = cli("html", "reports", "--cache-dir", "public/work")
     assert one_error_line(done).startswith("cannot write to public/work: a file is where a folder should be")
-    done = run("html", "reports", "--out", "public", cwd=tmp_path)  # click's own check, same manners
-    assert done.returncode == 2 and "is a file" in done.stderr and "Traceback" not in done.stderr
+    done = cli("html", "reports", "--out", "public")  # click's own check, same manners
+    assert done.exit_code == 2 and "is a file" in done.stderr
+    assert not list(tmp_path.rglob("report.html"))
 
 
 def test_a_full_disk_during_the_build_is_one_line(tmp_path: Path) -> None:
@@ -177,25 +183,31 @@ def test_an_os_error_inside_a_library_error_is_found_and_named(tmp_path: Path) -
 # --- paths as typed, line:column ----------------------------------------------------------------
 
 
-def test_encoding_error_names_the_path_as_typed_and_line_column(tmp_path: Path) -> None:
+def test_encoding_error_names_the_path_as_typed_and_line_column(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "README.md").write_bytes(
         REPORT.encode() + "\nSå godt som færdig.\n".encode() + b"Group 7 wrote \xe5 in Latin-1\n"
     )
     lines = REPORT.count("\n") + 3
-    for command in ("html", "pdf", "build"):
-        done = run(command, "reports", cwd=tmp_path)
+    for command in ("html", "pdf", "build", "preview"):
+        done = cli(command, "reports")
         expected = f"reports/README.md:{lines}:15: not UTF-8 text (byte 0xe5); save it as UTF-8"
         assert one_error_line(done) == expected
 
 
-def test_other_unreadable_reports_name_the_path_as_typed(tmp_path: Path) -> None:
+def test_other_unreadable_reports_name_the_path_as_typed(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "g" / "reports").mkdir(parents=True)
     readme = tmp_path / "g" / "reports" / "README.md"
     readme.write_bytes(b"")
-    assert one_error_line(run("pdf", "g", cwd=tmp_path)) == "g/reports/README.md: is empty"
+    assert one_error_line(cli("pdf", "g")) == "g/reports/README.md: is empty"
     readme.write_text("# Our project\n", "utf-8")
-    line = one_error_line(run("build", "g/reports/README.md", cwd=tmp_path))
+    line = one_error_line(cli("build", "g/reports/README.md"))
     assert line.startswith("g/reports/README.md: no '### Question N' sections found")
 
 
