@@ -227,12 +227,12 @@ def _run_build(
 
     report_path = locate_report(path)  # as typed: every message names it so
     source = read_source(report_path)
+    if not load_report(report_path, edition).questions:
+        raise ReportError(f"{report_path}: no '### Question N' sections found; is this the exam report?")
     folder = out or report_path.parent
     _writable(folder, "" if out else " (the outputs go beside the README; choose another folder with --out)")
     work = cache_dir or default_work_dir(source.path)
     _writable(work, " (the folder for intermediate files; choose another with --cache-dir)")
-    if not load_report(report_path, edition).questions:
-        raise ReportError(f"{report_path}: no '### Question N' sections found; is this the exam report?")
     result: CheckResult | None = None
     extra: list[Finding] = []
     written = []
@@ -382,10 +382,13 @@ def preview(path: Path | None, port: int, host: str, no_notes: bool, cache_dir: 
     readme = locate_report(path)
     read_source(readme)  # not a readable report: exit 2 now, not a server showing an error
 
+    work = cache_dir or default_work_dir(readme.resolve())
+    _writable(work, " (the folder for intermediate files; choose another with --cache-dir)")
+
     def log(line: str) -> None:
         click.echo(shown(line))
 
-    serve(readme, cache_dir or default_work_dir(readme.resolve()), host, port, edition, not no_notes, log)
+    serve(readme, work, host, port, edition, not no_notes, log)
 
 
 def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int]:
