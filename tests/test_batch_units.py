@@ -138,3 +138,50 @@ def test_a_timeout_reads_the_same_whoever_stopped_the_build(tmp_path: Path, monk
     record = build(task)
     assert record["status"] == "failed"
     assert record["reason"] == timed_out(task) == "did not finish within its timeout of 60 s and was stopped"
+
+
+def test_a_reason_is_one_line_and_names_paths_as_the_manifest_does(tmp_path: Path) -> None:
+    from exam_pdf.batch.worker import reason
+
+    state = tmp_path / "state"
+    task = Task(
+        relpath="g/reports/README.md",
+        folder="g",
+        readme=tmp_path / "root" / "g" / "reports" / "README.md",
+        key="k",
+        staging=state / "builds" / "abc",
+        work=state / "work" / "abc",
+        notes=True,
+        edition="auto",
+        timeout=60,
+    )
+    text = (
+        f"{task.readme}:3:1: not UTF-8\nTraceback (most recent call last):\n  (full log: {task.work}/latex/report.log)"
+    )
+    assert reason(task, text) == (
+        "g/reports/README.md:3:1: not UTF-8 Traceback (most recent call last): (full log: work/abc/latex/report.log)"
+    )
+
+
+@pytest.mark.parametrize(("ignore_term", "ended_by"), [(False, "SIGTERM"), (True, "SIGKILL")])
+def test_workers_are_asked_to_stop_then_killed(ignore_term: bool, ended_by: str) -> None:
+    import multiprocessing
+    import signal
+
+    from exam_pdf.batch.pool import stop
+
+    ready = multiprocessing.get_context("fork").Event()
+
+    def body() -> None:
+        os.setpgid(0, 0)
+        if ignore_term:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        ready.set()
+        while True:
+            signal.pause()
+
+    process = multiprocessing.get_context("fork").Process(target=body)
+    process.start()
+    assert ready.wait(30)
+    stop([process], seconds=0.5)
+    assert process.exitcode == -getattr(signal, ended_by)

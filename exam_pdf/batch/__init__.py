@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -113,6 +114,7 @@ def run_batch(
             entries.append(stored)
             progress.report(stored, True)
         else:
+            _set_aside(task.work)
             todo.append(task)
 
     def finished(task: Task, failure: str | None, seconds: float) -> None:
@@ -140,6 +142,18 @@ def run_batch(
     return Outcome(
         data, built=len(todo), cached=len(entries) - len(todo) - not_built, seconds=time.monotonic() - started
     )
+
+
+def _set_aside(work: Path) -> None:
+    """Give a build a work folder of its own, even when a run killed with SIGKILL left one
+    behind: that run's TeX engine, which nothing could stop then, may still be writing there.
+    The old folder is renamed (writes into it go on harmlessly) and removed as far as it can be."""
+    for old in work.parent.glob(f"{work.name}.old-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    if work.exists():
+        aside = work.with_name(f"{work.name}.old-{os.getpid()}")
+        work.rename(aside)
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def _drop_old_state(out: Path, progress: Progress) -> None:
