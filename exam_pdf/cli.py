@@ -494,9 +494,11 @@ def batch(
     totals = outcome.manifest["totals"]
     for entry in outcome.manifest["reports"]:
         if entry["status"] == "failed":
-            click.echo(shown(f"failed: {entry['source']}: {entry['reason']}"), err=True)
-    if outcome.failed:
-        click.echo(f"logs of failed builds (the reasons' work/ paths) are in {shown(state)}", err=True)
+            reason = entry["reason"] or ""
+            where = "" if reason.startswith(f"{entry['source']}:") else f"{entry['source']}: "
+            click.echo(shown(f"failed: {where}{reason}"), err=True)
+    if any("log: work/" in (entry["reason"] or "") for entry in outcome.manifest["reports"]):
+        click.echo(f"note: the logs named above (work/...) are in {shown(state)}", err=True)
     for skipped in outcome.manifest["skipped"]:
         click.echo(shown(f"skipped: {skipped['folder']}: {skipped['reason']}"))
     click.echo(
