@@ -213,7 +213,7 @@ def test_rerun_is_all_cache_hits(small: tuple[Path, Path, subprocess.CompletedPr
     started = time.monotonic()
     again = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(TIMEOUT))
     elapsed = time.monotonic() - started
-    assert "0 built" in again.stdout, again.stdout
+    assert "; 0 built," in again.stdout, again.stdout
     assert manifest(out) == before
     assert elapsed < 30  # no report was built again (one build alone takes longer)
 
@@ -224,14 +224,14 @@ def test_force_rebuilds_and_changes_are_picked_up(tmp_path: Path) -> None:
     readme = root / "g" / "README.md"
     readme.write_text(_answer_first(_template(), "Our first answer."), "utf-8")
     out = tmp_path / "out"
-    assert "1 built" in batch(str(root), "--out", str(out)).stdout
+    assert "; 1 built," in batch(str(root), "--out", str(out)).stdout
     first = manifest(out)["reports"][0]
-    assert "0 built" in batch(str(root), "--out", str(out)).stdout
+    assert "; 0 built," in batch(str(root), "--out", str(out)).stdout
     readme.write_text(_answer_first(_template(), "Our second, longer answer."), "utf-8")
-    assert "1 built" in batch(str(root), "--out", str(out)).stdout
+    assert "; 1 built," in batch(str(root), "--out", str(out)).stdout
     second = manifest(out)["reports"][0]
     assert second["pdf_sha256"] != first["pdf_sha256"] and second["cache_key"] != first["cache_key"]
-    assert "1 built" in batch(str(root), "--out", str(out), "--force").stdout
+    assert "; 1 built," in batch(str(root), "--out", str(out), "--force").stdout
 
 
 def test_interrupted_batch_completes_on_rerun(tmp_path: Path) -> None:
