@@ -6,6 +6,10 @@ retitle or rewrite the operator's terminal, and a bidi override (U+202E) would s
 a line in a different order than it is written. Every line exam-pdf prints that
 holds such text passes through :func:`shown`, which writes those characters as
 visible escapes (``\\x1b``, ``\\u202e``) instead.
+
+What the operating system says is worded here too (:func:`os_problem`): a full
+disk or a folder that may not be written is bad input, told in one line that names
+the path, never an internal error.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from pathlib import Path
@@ -185,3 +186,27 @@ def test_workers_are_asked_to_stop_then_killed(ignore_term: bool, ended_by: str)
     assert ready.wait(30)
     stop([process], seconds=0.5)
     assert process.exitcode == -getattr(signal, ended_by)
+
+
+def test_a_place_cut_short_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:
+    from exam_pdf.batch.outputs import clear_leftovers, place
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    for name in ("report.pdf", "report.html"):
+        (staging / name).write_bytes(name.encode())
+    out = tmp_path / "out"
+    (out / ".7.placing").mkdir(parents=True)  # a run killed between copy and rename
+    (out / ".8.replaced").mkdir()
+    (out / "7").mkdir()
+    (out / "7" / "report.pdf").write_bytes(b"old")
+    entry = {
+        "dir": "7",
+        "status": "ok",
+        "pdf_sha256": hashlib.sha256(b"report.pdf").hexdigest(),
+        "html_sha256": hashlib.sha256(b"report.html").hexdigest(),
+    }
+    place(out, entry, staging)
+    clear_leftovers(out)
+    assert sorted(p.name for p in out.iterdir()) == ["7"]
+    assert (out / "7" / "report.pdf").read_bytes() == b"report.pdf"

@@ -82,6 +82,7 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     state.mkdir(parents=True, exist_ok=True)
     _drop_old_state(out, progress)
+    outputs.clear_leftovers(out)
     index, count = shard
     candidates = [c for c in discover(root, exclude=(out, state)) if shard_of(c.folder, count) == index - 1]
     options = {"notes": notes, "edition": edition, "timeout": timeout}
@@ -192,6 +193,7 @@ def merge(out: Path, parts: list[Path]) -> dict[str, Any]:
             entries.append(entry)
         skipped += skips
     out.mkdir(parents=True, exist_ok=True)
+    outputs.clear_leftovers(out)
     outputs.assign_dirs(entries)  # clashes are recorded in each entry's clash_with
     for entry in entries:
         origin: Path = entry.pop("_from")

@@ -97,6 +97,14 @@ def place(out: Path, entry: dict[str, Any], staging: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def clear_leftovers(out: Path) -> None:
+    """Remove what a run killed half-way through :func:`place` left in ``out``."""
+    for pattern in (".*.placing", ".*.replaced"):
+        for leftover in out.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+
+
 def totals(entries: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> dict[str, int]:
     count = {status: sum(e["status"] == status for e in entries) for status in ("ok", "findings", "failed")}
     return {"reports": len(entries), **count, "skipped": len(skipped)}
