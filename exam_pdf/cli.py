@@ -471,7 +471,7 @@ def batch(
             bar.update(1)
             return
         how = "cached" if cached else f"{entry['build_seconds']:.1f} s"
-        reason = f": {entry['reason']}" if entry.get("reason") else ""
+        reason = f": {_reason_of(entry)}" if entry.get("reason") else ""
         click.echo(shown(f"[{seen[0]}/{total[0]}] {entry['status']:<8} {entry['source']} ({how}){reason}"))
 
     def note(message: str) -> None:
@@ -494,9 +494,7 @@ def batch(
     totals = outcome.manifest["totals"]
     for entry in outcome.manifest["reports"]:
         if entry["status"] == "failed":
-            reason = entry["reason"] or ""
-            where = "" if reason.startswith(f"{entry['source']}:") else f"{entry['source']}: "
-            click.echo(shown(f"failed: {where}{reason}"), err=True)
+            click.echo(shown(f"failed: {entry['source']}: {_reason_of(entry)}"), err=True)
     if any("log: work/" in (entry["reason"] or "") for entry in outcome.manifest["reports"]):
         click.echo(f"note: the logs named above (work/...) are in {shown(state)}", err=True)
     for skipped in outcome.manifest["skipped"]:
@@ -508,6 +506,12 @@ def batch(
     )
     click.echo(f"overview: {shown(out / 'index.html')}")
     sys.exit(1 if outcome.failed else 0)
+
+
+def _reason_of(entry: dict[str, object]) -> str:
+    """A batch entry's reason without the report's path in front, where the line names it already."""
+    reason, prefix = str(entry.get("reason") or ""), f"{entry['source']}:"
+    return reason[len(prefix) :].lstrip() if reason.startswith(prefix) else reason
 
 
 @main.command()
