@@ -19,27 +19,56 @@ if TYPE_CHECKING:
 EXIT_INPUT = 2
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt, so that every ``finally`` runs
+    (the TeX engine's process group is killed there) before exam-pdf exits."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 class _Group(click.Group):
     """Turn expected errors into one line on stderr and exit code 2; never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
+        import signal
+
+        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().invoke(ctx)
         except (ReportError, BuildError) as exc:
-            click.echo(f"exam-pdf: error: {exc}", err=True)
+            _error(str(exc))
             ctx.exit(EXIT_INPUT)
         except KeyboardInterrupt:
             click.echo("exam-pdf: interrupted", err=True)
             ctx.exit(130)
+        except _Terminated:
+            click.echo("exam-pdf: terminated", err=True)
+            ctx.exit(143)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
+            from exam_pdf.terminal import os_error_in, os_problem
+
             if os.environ.get("EXAM_PDF_DEBUG"):
                 raise
-            click.echo(
-                f"exam-pdf: internal error: {type(exc).__name__}: {exc} (set EXAM_PDF_DEBUG=1 for details)", err=True
-            )
+            # A full disk, a read-only or missing folder: bad input, named by its path.
+            found = os_error_in(exc)
+            if found is not None:
+                _error(os_problem(found))
+            else:
+                _error(f"{type(exc).__name__}: {exc} (set EXAM_PDF_DEBUG=1 for details)", "internal error")
             ctx.exit(EXIT_INPUT)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _error(message: str, kind: str = "error") -> None:
+    """``exam-pdf: error: ...`` on stderr, in one line whatever the message holds."""
+    from exam_pdf.terminal import shown
+
+    click.echo(f"exam-pdf: {kind}: {shown(message)}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,12 +94,16 @@ _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 def _styled(text: str, ok: bool) -> str:
     """Colour the severities and the summary line of ``check``'s text output.
 
+    Control characters quoted from the report are escaped first (see :mod:`exam_pdf.terminal`).
+
     click.echo drops the colour codes again when the output is not a terminal
     (or NO_COLOR is set, see :func:`main`).
     """
     import re
 
-    lines = text.split("\n")
+    from exam_pdf.terminal import shown
+
+    lines = [shown(line) for line in text.split("\n")]
     for index, line in enumerate(lines):
         match = re.match(r"^(.+?:\d+: )(error|warning|info)( .*)$", line)
         if match:
@@ -136,7 +169,7 @@ def check(
         result = check_path(path, edition)
         if not result.report.questions:
             raise ReportError(
-                f"{result.report.path.name}: no '### Question N' sections found; is this the exam report?"
+                f"{display_path(result.report.path)}: no '### Question N' sections found; is this the exam report?"
             )
         if output_format == "text":
             text = as_text(result, table=not quiet)
@@ -184,6 +217,33 @@ timeout_option = click.option(
 )
 
 
+def _writable(folder: Path, hint: str = "") -> None:
+    """Fail now, before any build, when nothing can be written to ``folder`` (created later if missing).
+
+    A real probe (a file made and removed in the folder, or in the nearest folder
+    that exists), so the answer is the one the build would get.
+    """
+    import tempfile
+
+    from exam_pdf.terminal import os_reason
+
+    probe = folder
+    while not probe.exists() and probe != probe.parent and not probe.is_symlink():
+        probe = probe.parent
+    problem = None
+    if probe.exists() and not probe.is_dir():
+        problem = "a file is where a folder should be" if probe != folder else "it is a file, not a folder"
+    else:
+        try:
+            handle, name = tempfile.mkstemp(prefix=".exam-pdf-probe-", dir=probe)
+            os.close(handle)
+            os.unlink(name)
+        except OSError as exc:
+            problem = os_reason(exc)
+    if problem:
+        raise BuildError(f"cannot write to {folder}: {problem}{hint}")
+
+
 def _run_build(
     path: Path | None,
     out: Path | None,
@@ -195,32 +255,47 @@ def _run_build(
     pdf: bool,
 ) -> None:
     from exam_pdf.builders import build_html, build_pdf, default_work_dir
-    from exam_pdf.formats import finding_line, summary_line
+    from exam_pdf.formats import display_path, finding_line, summary_line
     from exam_pdf.pipeline import CheckResult, load_report
     from exam_pdf.source import locate_report, read_source
+    from exam_pdf.terminal import os_reason, shown
 
-    report_path = locate_report(path)
+    report_path = locate_report(path)  # as typed: every message names it so
     source = read_source(report_path)
     if not load_report(report_path, edition).questions:
-        raise ReportError(f"{report_path.name}: no '### Question N' sections found; is this the exam report?")
-    folder = out or source.folder
+        raise ReportError(f"{report_path}: no '### Question N' sections found; is this the exam report?")
+    folder = out or report_path.parent
+    _writable(folder, "" if out else " (the outputs go beside the README; choose another folder with --out)")
     work = cache_dir or default_work_dir(source.path)
+    _writable(work, " (the folder for intermediate files; choose another with --cache-dir)")
     result: CheckResult | None = None
     extra: list[Finding] = []
     written = []
-    if html:
-        page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
-        written.append(page)
-    if pdf:
-        document, result, extra = build_pdf(
-            source, folder / "report.pdf", work, notes=not no_notes, edition=edition, timeout=timeout, fresh=not html
-        )
-        written.append(document)
+    try:
+        if html:
+            page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
+            written.append(page)
+        if pdf:
+            document, result, extra = build_pdf(
+                source,
+                folder / "report.pdf",
+                work,
+                notes=not no_notes,
+                edition=edition,
+                timeout=timeout,
+                fresh=not html,
+            )
+            written.append(document)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        # write() says "no space left" without a file name: name the folders written to.
+        raise BuildError(f"{os_reason(exc)} (writing to {folder} and {display_path(work)})") from None
     assert result is not None
     for finding in sorted(result.findings + extra, key=lambda f: f.sort_key):
-        click.echo(finding_line(result, finding))
+        click.echo(shown(finding_line(result, finding)))
     for item in written:
-        click.echo(f"wrote {item}")
+        click.echo(f"wrote {shown(item)}")
     click.echo(summary_line(result))
     sys.exit(result.exit_code())
 
@@ -354,14 +429,18 @@ def preview(path: Path | None, port: int, host: str, no_notes: bool, cache_dir: 
     from exam_pdf.builders import default_work_dir
     from exam_pdf.preview import serve
     from exam_pdf.source import locate_report, read_source
+    from exam_pdf.terminal import shown
 
     readme = locate_report(path)
     read_source(readme)  # not a readable report: exit 2 now, not a server showing an error
 
-    def log(line: str) -> None:
-        click.echo(line)
+    work = cache_dir or default_work_dir(readme.resolve())
+    _writable(work, " (the folder for intermediate files; choose another with --cache-dir)")
 
-    serve(readme, cache_dir or default_work_dir(readme), host, port, edition, not no_notes, log)
+    def log(line: str) -> None:
+        click.echo(shown(line))
+
+    serve(readme, work, host, port, edition, not no_notes, log)
 
 
 def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int]:
@@ -384,6 +463,11 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 @click.option("--force", is_flag=True, help="Rebuild every report, even unchanged ones.")
 @click.option("--shard", callback=_shard, metavar="i/N", help="Build only the i-th of N shares of the reports.")
 @click.option("--no-notes", is_flag=True, help="Leave out status notes and summary.")
+@click.option(
+    "--state",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the batch's own build state [default: in the user's cache, one per --out folder].",
+)
 @edition_option
 def batch(
     root: Path,
@@ -393,14 +477,16 @@ def batch(
     force: bool,
     shard: tuple[int, int],
     no_notes: bool,
+    state: Path | None,
     edition: str,
 ) -> None:
     """Archive every group's report under ROOT into OUT, with a manifest and an overview.
 
     ROOT holds one folder per group with reports/README.md (or a README.md that is
     the report). OUT gets <group>/report.pdf and report.html per group, manifest.json,
-    summary.csv and index.html. Unchanged reports are not rebuilt. Exit 0 when every
-    report was built (with or without findings), 1 when some failed.
+    summary.csv and index.html, and nothing else: the builds kept for reruns live
+    in --state. Unchanged reports are not rebuilt. Exit 0 when every report was
+    built (with or without findings), 1 when some failed.
 
     \b
     Example:
@@ -408,8 +494,16 @@ def batch(
       exam-pdf batch submissions/ --out part1/ --shard 1/2   # on two machines,
       exam-pdf merge archive/ part1/ part2/                  # then join them
     """
-    from exam_pdf.batch import Progress, run_batch
+    from exam_pdf.batch import Progress, run_batch, state_folder
     from exam_pdf.formats import count
+    from exam_pdf.terminal import shown
+
+    _writable(out)
+    if state is None:
+        state = state_folder(out)
+        _writable(state, " (the batch's build state; choose another folder with --state)")
+    else:
+        _writable(state)
 
     total = [0]
     seen = [0]
@@ -429,11 +523,11 @@ def batch(
             bar.update(1)
             return
         how = "cached" if cached else f"{entry['build_seconds']:.1f} s"
-        reason = f": {entry['reason']}" if entry.get("reason") else ""
-        click.echo(f"[{seen[0]}/{total[0]}] {entry['status']:<8} {entry['source']} ({how}){reason}")
+        reason = f": {_reason_of(entry)}" if entry.get("reason") else ""
+        click.echo(shown(f"[{seen[0]}/{total[0]}] {entry['status']:<8} {entry['source']} ({how}){reason}"))
 
     def note(message: str) -> None:
-        click.echo(f"note: {message}", err=True)
+        click.echo(f"note: {shown(message)}", err=True)
 
     outcome = run_batch(
         root,
@@ -445,22 +539,31 @@ def batch(
         notes=not no_notes,
         edition=edition,
         progress=Progress(start, report, note),
+        state=state,
     )
     if bar is not None:
         bar.render_finish()
     totals = outcome.manifest["totals"]
     for entry in outcome.manifest["reports"]:
         if entry["status"] == "failed":
-            click.echo(f"failed: {entry['source']}: {entry['reason']}", err=True)
+            click.echo(shown(f"failed: {entry['source']}: {_reason_of(entry)}"), err=True)
+    if any("log: work/" in (entry["reason"] or "") for entry in outcome.manifest["reports"]):
+        click.echo(f"note: the logs named above (work/...) are in {shown(state)}", err=True)
     for skipped in outcome.manifest["skipped"]:
-        click.echo(f"skipped: {skipped['folder']}: {skipped['reason']}")
+        click.echo(shown(f"skipped: {skipped['folder']}: {skipped['reason']}"))
     click.echo(
         f"{count(totals['reports'], 'report')}: {totals['ok']} ok, {totals['findings']} with findings, "
         f"{totals['failed']} failed, {totals['skipped']} skipped; {outcome.built} built, {outcome.cached} cached "
         f"in {outcome.seconds:.1f} s"
     )
-    click.echo(f"overview: {out / 'index.html'}")
+    click.echo(f"overview: {shown(out / 'index.html')}")
     sys.exit(1 if outcome.failed else 0)
+
+
+def _reason_of(entry: dict[str, object]) -> str:
+    """A batch entry's reason without the report's path in front, where the line names it already."""
+    reason, prefix = str(entry.get("reason") or ""), f"{entry['source']}:"
+    return reason[len(prefix) :].lstrip() if reason.startswith(prefix) else reason
 
 
 @main.command()
@@ -475,12 +578,14 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
     """
     from exam_pdf.batch import merge as run
     from exam_pdf.formats import count
+    from exam_pdf.terminal import shown
 
+    _writable(out)
     data = run(out, list(parts))
     totals = data["totals"]
     click.echo(
         f"{count(totals['reports'], 'report')} from {count(len(parts), 'folder')}: {totals['ok']} ok, "
         f"{totals['findings']} with findings, {totals['failed']} failed, {totals['skipped']} skipped"
     )
-    click.echo(f"overview: {out / 'index.html'}")
+    click.echo(f"overview: {shown(out / 'index.html')}")
     sys.exit(1 if totals["failed"] else 0)

@@ -245,16 +245,23 @@ def serve(
     notes: bool = True,
     log: Callable[[str], None] = print,
 ) -> None:
-    """Build, serve and watch until Ctrl-C."""
+    """Listen, build, serve and watch until Ctrl-C.
+
+    The port is taken first: a port in use is one line and exit 2 at once, not after a build.
+    """
+    import errno
+
     preview = Preview(readme, work, edition, notes, log)
-    preview.out_dir.mkdir(parents=True, exist_ok=True)
-    preview.build()
     server_class = type("Server", (_Server,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
     try:
         server = server_class((host, port), handler(preview))
     except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise BuildError(f"port {port} is in use; try --port 0") from None
         raise BuildError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     try:
+        preview.out_dir.mkdir(parents=True, exist_ok=True)
+        preview.build()
         bound_port = server.server_address[1]
         shown = f"[{host}]" if ":" in host else host
         log(f"serving {readme} at http://{shown}:{bound_port}/ (Ctrl-C to stop)")

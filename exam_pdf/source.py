@@ -47,17 +47,19 @@ class Source:
 
 
 def locate_report(path: Path | str | None = None) -> Path:
-    """Return the Markdown file that ``path`` names.
+    """Return the Markdown file that ``path`` names, as the user typed it (not resolved).
 
     ``path`` may be the file itself, a folder holding a ``README.md`` (or a
     ``reports/README.md`` below it, as in a course repository), or ``None`` for
     the current folder, as the course's ``report.py`` works inside ``reports/``.
+    The path stays relative when it was given relative, so that every message
+    names the file the way the user knows it; :attr:`Source.path` is absolute.
     """
-    candidate = Path(path) if path is not None else Path.cwd()
+    candidate = Path(path) if path is not None else Path()
     if not candidate.exists():
         raise ReportError(f"{candidate}: no such file or folder")
     if candidate.is_file():
-        return candidate.resolve()
+        return candidate
     if not candidate.is_dir():
         raise ReportError(f"{candidate}: not a file or folder")
     found = [candidate / name for name in REPORT_NAMES if (candidate / name).is_file()]
@@ -68,8 +70,8 @@ def locate_report(path: Path | str | None = None) -> Path:
     # A repository's root README is usually not the report: prefer a file that has questions.
     for option in found:
         if _looks_like_report(option):
-            return option.resolve()
-    return found[0].resolve()
+            return option
+    return found[0]
 
 
 def _looks_like_report(path: Path) -> bool:
@@ -87,7 +89,7 @@ def read_source(path: Path | str) -> Source:
     try:
         size = path.stat().st_size
         if size > MAX_README_BYTES:
-            raise ReportError(f"{path.name}: {size} bytes is more than the {MAX_README_BYTES} bytes a report may have")
+            raise ReportError(f"{path}: {size} bytes is more than the {MAX_README_BYTES} bytes a report may have")
         raw = path.read_bytes()
     except IsADirectoryError:
         raise ReportError(f"{path}: is a folder, not a Markdown file") from None
@@ -97,7 +99,7 @@ def read_source(path: Path | str) -> Source:
         raise ReportError(f"{path}: no such file") from None
     except OSError as exc:
         raise ReportError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return Source(path=path.resolve(), raw=raw, **_decode(raw, path.name))
+    return Source(path=path.resolve(), raw=raw, **_decode(raw, str(path)))
 
 
 def source_from_text(text: str, path: Path | str = "README.md") -> Source:
@@ -107,13 +109,15 @@ def source_from_text(text: str, path: Path | str = "README.md") -> Source:
 
 
 def _decode(raw: bytes, name: str) -> dict[str, str]:
+    """The text of ``raw``; ``name`` is the file as messages name it."""
     if b"\x00" in raw[:8192]:
         raise ReportError(f"{name}: is a binary file, not Markdown text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line, column = _position(raw, exc.start)
         raise ReportError(
-            f"{name}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+            f"{name}:{line}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         ) from None
     if not text.strip():
         raise ReportError(f"{name}: is empty")
@@ -125,3 +129,14 @@ def _decode(raw: bytes, name: str) -> dict[str, str]:
         # Keep the line count so that every line number still points into the file.
         text = "\n" * match.group(0).count("\n") + text[match.end() :]
     return {"text": text, "front_matter": front_matter}
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (both from 1, the column in characters) of byte ``offset``.
+
+    Everything before ``offset`` decodes (the first bad byte is there); a lone
+    ``\\r`` ends a line, as in the text that is checked.
+    """
+    before = raw[:offset].decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    line_start = before.rfind("\n") + 1
+    return before.count("\n") + 1, len(before) - line_start + 1

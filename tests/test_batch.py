@@ -31,7 +31,14 @@ TIMEOUT = 60
 HANG_TIMEOUT = 10
 
 
+def state_of(out: Path) -> Path:
+    """The batch state folder these tests give each output folder (not the user's cache)."""
+    return out.with_name(f"{out.name}-state")
+
+
 def batch(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    if "--out" in args and "--state" not in args:
+        args = (*args, "--state", str(state_of(Path(args[args.index("--out") + 1]))))
     return subprocess.run(
         [sys.executable, "-m", "exam_pdf", "batch", *args],
         capture_output=True,
@@ -88,6 +95,11 @@ def small_tree(root: Path) -> Path:
     (root / "latex-breaker" / "README.md").write_text(_answer_first(_template(), words), "utf-8")
     (root / "no-report").mkdir()
     (root / "no-report" / "notes.txt").write_text("nothing to see", "utf-8")
+    # Handed in, but not a report: failed rows, not skipped folders.
+    (root / "binary").mkdir()
+    (root / "binary" / "README.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (root / "no-questions" / "reports").mkdir(parents=True)
+    (root / "no-questions" / "reports" / "README.md").write_text("# Our MLOps project\n\nSee the code.\n", "utf-8")
     return root
 
 
@@ -134,21 +146,34 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
     assert (out / fake["dir"] / "report.pdf").is_file()
     assert entries["latex-breaker"]["status"] == "failed"
     assert "LaTeX error" in entries["latex-breaker"]["reason"] and "too long" in entries["latex-breaker"]["reason"]
+    # The log the reason names is in the batch's state folder, by its path there.
+    log = entries["latex-breaker"]["reason"].rsplit("(full log: ", 1)[1].rstrip(")")
+    assert log.startswith("work/") and (state_of(out) / log).is_file()
+    assert entries["binary"]["status"] == "failed"
+    assert entries["binary"]["reason"] == "binary/README.md: is a binary file, not Markdown text"
+    assert entries["no-questions"]["status"] == "failed"
+    assert entries["no-questions"]["reason"].startswith(
+        "no-questions/reports/README.md: no '### Question N' sections found"
+    )
     assert data["skipped"] == [{"folder": "no-report", "reason": "no README.md or reports/README.md"}]
     assert data["totals"] == {
         "reports": len(entries),
         "ok": 0,
         "findings": len(template_names()) + 1,
-        "failed": 2,
+        "failed": 4,
         "skipped": 1,
     }
     # Blank templates have no group number: they are named after their folders, without clashes.
     assert len({e["dir"] for e in data["reports"]}) == len(data["reports"])
-    # Nothing half-written is left where a reader would look.
-    assert not [p for p in out.rglob("*.tmp") if ".exam-pdf-batch" not in p.parts]
+    # The archive holds what is archived: no state, nothing hidden or half-written.
+    assert not list(out.rglob(".*"))
+    assert {p.name for p in out.iterdir()} == {"manifest.json", "summary.csv", "index.html"} | {
+        e["dir"] for e in data["reports"] if e["pdf"]
+    }
     # Non-TTY output: one line per report, then failures, skips and the summary.
     assert result.stdout.count("] ") >= len(entries)
-    assert "no-report" in result.stdout and "2 failed" in result.stdout
+    assert "no-report" in result.stdout and "4 failed" in result.stdout
+    assert "Traceback" not in result.stdout
 
 
 def test_a_report_past_its_timeout_is_stopped(tmp_path: Path) -> None:
@@ -188,7 +213,7 @@ def test_rerun_is_all_cache_hits(small: tuple[Path, Path, subprocess.CompletedPr
     started = time.monotonic()
     again = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(TIMEOUT))
     elapsed = time.monotonic() - started
-    assert "0 built" in again.stdout, again.stdout
+    assert "; 0 built," in again.stdout, again.stdout
     assert manifest(out) == before
     assert elapsed < 30  # no report was built again (one build alone takes longer)
 
@@ -199,14 +224,14 @@ def test_force_rebuilds_and_changes_are_picked_up(tmp_path: Path) -> None:
     readme = root / "g" / "README.md"
     readme.write_text(_answer_first(_template(), "Our first answer."), "utf-8")
     out = tmp_path / "out"
-    assert "1 built" in batch(str(root), "--out", str(out)).stdout
+    assert "; 1 built," in batch(str(root), "--out", str(out)).stdout
     first = manifest(out)["reports"][0]
-    assert "0 built" in batch(str(root), "--out", str(out)).stdout
+    assert "; 0 built," in batch(str(root), "--out", str(out)).stdout
     readme.write_text(_answer_first(_template(), "Our second, longer answer."), "utf-8")
-    assert "1 built" in batch(str(root), "--out", str(out)).stdout
+    assert "; 1 built," in batch(str(root), "--out", str(out)).stdout
     second = manifest(out)["reports"][0]
     assert second["pdf_sha256"] != first["pdf_sha256"] and second["cache_key"] != first["cache_key"]
-    assert "1 built" in batch(str(root), "--out", str(out), "--force").stdout
+    assert "; 1 built," in batch(str(root), "--out", str(out), "--force").stdout
 
 
 def test_interrupted_batch_completes_on_rerun(tmp_path: Path) -> None:
@@ -216,14 +241,14 @@ def test_interrupted_batch_completes_on_rerun(tmp_path: Path) -> None:
         (root / name / "README.md").write_text(_template(name), "utf-8")
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "exam_pdf", "batch", str(root), "--out", str(out), "-j", "1"],
+        [sys.executable, "-m", "exam_pdf", "batch", str(root), "--out", str(out), "--state", str(state_of(out)), "-j1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while not list((out / ".exam-pdf-batch" / "builds").glob("*/record.json")):
+    while not list((state_of(out) / "builds").glob("*/record.json")):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)  # the batch and its worker, mid-build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from pathlib import Path
@@ -23,7 +24,7 @@ def _write(path: Path, text: str = REPORT) -> Path:
     return path
 
 
-def test_discover_finds_reports_and_says_why_others_are_skipped(tmp_path: Path) -> None:
+def test_discover_builds_every_readme_and_skips_only_folders_without_one(tmp_path: Path) -> None:
     _write(tmp_path / "course-repo" / "README.md", "# Our project\n\nNo questions here.\n")
     _write(tmp_path / "course-repo" / "reports" / "README.md")
     _write(tmp_path / "plain" / "README.md")
@@ -37,15 +38,22 @@ def test_discover_finds_reports_and_says_why_others_are_skipped(tmp_path: Path) 
     assert sorted(found) == ["course-repo", "empty", "linked-readme", "not-a-report", "plain"]
     assert found["course-repo"].relpath == "course-repo/reports/README.md"
     assert found["plain"].relpath == "plain/README.md"
-    assert found["not-a-report"].skipped == "README.md has no '### Question N' sections"
+    # A README without questions is built, and fails with the reason, as a row of the manifest.
+    assert found["not-a-report"].skipped is None and found["not-a-report"].relpath == "not-a-report/README.md"
     assert found["empty"].skipped == "no README.md or reports/README.md"
-    assert "outside" in (found["linked-readme"].skipped or "")
+    # A README that points outside its folder is never read, but it is a failed row too.
+    linked = found["linked-readme"]
+    assert linked.skipped is None and linked.relpath == "linked-readme/README.md"
+    assert linked.failed == "README.md is a link to a file outside the group's folder"
+    assert [c.folder for c in found.values() if c.skipped] == ["empty"]
 
 
-def test_discover_leaves_out_the_output_folder(tmp_path: Path) -> None:
+def test_discover_leaves_out_the_output_and_state_folders(tmp_path: Path) -> None:
     _write(tmp_path / "g1" / "README.md")
     (tmp_path / "archive").mkdir()
-    assert [c.folder for c in discover(tmp_path, exclude=tmp_path / "archive")] == ["g1"]
+    (tmp_path / "state").mkdir()
+    assert [c.folder for c in discover(tmp_path, exclude=tmp_path / "archive")] == ["g1", "state"]
+    assert [c.folder for c in discover(tmp_path, exclude=(tmp_path / "archive", tmp_path / "state"))] == ["g1"]
 
 
 def test_shards_partition_the_reports() -> None:
@@ -121,8 +129,8 @@ def test_a_timeout_reads_the_same_whoever_stopped_the_build(tmp_path: Path, monk
         folder="g",
         readme=readme,
         key="k",
-        staging=tmp_path / "out" / ".exam-pdf-batch" / "staging" / "k",
-        work=tmp_path / "out" / ".exam-pdf-batch" / "work" / "k",
+        staging=tmp_path / "state" / "builds" / "k",
+        work=tmp_path / "state" / "work" / "k",
         notes=True,
         edition="auto",
         timeout=60,
@@ -131,3 +139,74 @@ def test_a_timeout_reads_the_same_whoever_stopped_the_build(tmp_path: Path, monk
     record = build(task)
     assert record["status"] == "failed"
     assert record["reason"] == timed_out(task) == "did not finish within its timeout of 60 s and was stopped"
+
+
+def test_a_reason_is_one_line_and_names_paths_as_the_manifest_does(tmp_path: Path) -> None:
+    from exam_pdf.batch.worker import reason
+
+    state = tmp_path / "state"
+    task = Task(
+        relpath="g/reports/README.md",
+        folder="g",
+        readme=tmp_path / "root" / "g" / "reports" / "README.md",
+        key="k",
+        staging=state / "builds" / "abc",
+        work=state / "work" / "abc",
+        notes=True,
+        edition="auto",
+        timeout=60,
+    )
+    text = (
+        f"{task.readme}:3:1: not UTF-8\nTraceback (most recent call last):\n  (full log: {task.work}/latex/report.log)"
+    )
+    assert reason(task, text) == (
+        "g/reports/README.md:3:1: not UTF-8 Traceback (most recent call last): (full log: work/abc/latex/report.log)"
+    )
+
+
+@pytest.mark.parametrize(("ignore_term", "ended_by"), [(False, "SIGTERM"), (True, "SIGKILL")])
+def test_workers_are_asked_to_stop_then_killed(ignore_term: bool, ended_by: str) -> None:
+    import multiprocessing
+    import signal
+
+    from exam_pdf.batch.pool import stop
+
+    ready = multiprocessing.get_context("fork").Event()
+
+    def body() -> None:
+        os.setpgid(0, 0)
+        if ignore_term:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        ready.set()
+        while True:
+            signal.pause()
+
+    process = multiprocessing.get_context("fork").Process(target=body)
+    process.start()
+    assert ready.wait(30)
+    stop([process], seconds=0.5)
+    assert process.exitcode == -getattr(signal, ended_by)
+
+
+def test_a_place_cut_short_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:
+    from exam_pdf.batch.outputs import clear_leftovers, place
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    for name in ("report.pdf", "report.html"):
+        (staging / name).write_bytes(name.encode())
+    out = tmp_path / "out"
+    (out / ".7.placing").mkdir(parents=True)  # a run killed between copy and rename
+    (out / ".8.replaced").mkdir()
+    (out / "7").mkdir()
+    (out / "7" / "report.pdf").write_bytes(b"old")
+    entry = {
+        "dir": "7",
+        "status": "ok",
+        "pdf_sha256": hashlib.sha256(b"report.pdf").hexdigest(),
+        "html_sha256": hashlib.sha256(b"report.html").hexdigest(),
+    }
+    place(out, entry, staging)
+    clear_leftovers(out)
+    assert sorted(p.name for p in out.iterdir()) == ["7"]
+    assert (out / "7" / "report.pdf").read_bytes() == b"report.pdf"

@@ -5,12 +5,20 @@ which must be built, :mod:`~exam_pdf.batch.pool` builds them in isolated worker
 processes (:mod:`~exam_pdf.batch.worker`), and :mod:`~exam_pdf.batch.outputs`
 writes the group folders, ``manifest.json``, ``summary.csv`` and ``index.html``.
 The findings in the manifest are the ones ``exam-pdf check`` prints.
+
+The output folder is the archive the office hands on: it holds only what is
+archived. The batch's own state (each report's last build and record, which make
+a rerun cheap, and the work folders of failed builds with their LaTeX logs) lives
+in a state folder: ``--state``, by default one per output folder in the user's
+cache (:func:`state_folder`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -22,6 +30,15 @@ from exam_pdf.batch.discover import discover, shard_of
 from exam_pdf.batch.keys import cache_key
 from exam_pdf.batch.worker import Task, base_record, read_record, slot, still_valid, write_record
 from exam_pdf.errors import ReportError
+from exam_pdf.usercache import user_cache
+
+#: Where batches before exam-pdf kept their state: inside the output folder.
+OLD_STATE = ".exam-pdf-batch"
+
+
+def state_folder(out: Path) -> Path:
+    """The default state folder of a batch writing to ``out``: the same for every run to ``out``."""
+    return user_cache("batch") / hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
 
 
 @dataclasses.dataclass
@@ -55,15 +72,19 @@ def run_batch(
     notes: bool = True,
     edition: str = "auto",
     progress: Progress | None = None,
+    state: Path | None = None,
 ) -> Outcome:
     progress = progress or Progress()
     started = time.monotonic()
     if not root.is_dir():
         raise ReportError(f"{root}: not a folder")
+    state = state or state_folder(out)
     out.mkdir(parents=True, exist_ok=True)
-    state = out / outputs.STATE
+    state.mkdir(parents=True, exist_ok=True)
+    _drop_old_state(out, progress)
+    outputs.clear_leftovers(out)
     index, count = shard
-    candidates = [c for c in discover(root, exclude=out) if shard_of(c.folder, count) == index - 1]
+    candidates = [c for c in discover(root, exclude=(out, state)) if shard_of(c.folder, count) == index - 1]
     options = {"notes": notes, "edition": edition, "timeout": timeout}
     skipped = [{"folder": c.folder, "reason": c.skipped} for c in candidates if c.skipped]
     entries: list[dict[str, Any]] = []
@@ -83,12 +104,18 @@ def run_batch(
             edition=edition,
             timeout=timeout,
         )
-        record = read_record(task.staging)
-        if not force and still_valid(record, task.key, task.staging):
-            assert record is not None
-            entries.append(record)
-            progress.report(record, True)
+        if candidate.failed:  # not built at all: nothing to cache
+            unbuilt = {**base_record(task), "reason": candidate.failed}
+            entries.append(unbuilt)
+            progress.report(unbuilt, False)
+            continue
+        stored = read_record(task.staging)
+        if not force and still_valid(stored, task.key, task.staging):
+            assert stored is not None
+            entries.append(stored)
+            progress.report(stored, True)
         else:
+            _set_aside(task.work)
             todo.append(task)
 
     def finished(task: Task, failure: str | None, seconds: float) -> None:
@@ -112,7 +139,34 @@ def run_batch(
         outputs.place(out, entry, state / "builds" / slot(entry["source"]))
     data = outputs.manifest(entries, skipped, options)
     outputs.write_all(out, data)
-    return Outcome(data, built=len(todo), cached=len(entries) - len(todo), seconds=time.monotonic() - started)
+    not_built = sum(c.failed is not None for c in candidates)
+    return Outcome(
+        data, built=len(todo), cached=len(entries) - len(todo) - not_built, seconds=time.monotonic() - started
+    )
+
+
+def _set_aside(work: Path) -> None:
+    """Give a build a work folder of its own, even when a run killed with SIGKILL left one
+    behind: that run's TeX engine, which nothing could stop then, may still be writing there.
+    The old folder is renamed (writes into it go on harmlessly) and removed as far as it can be."""
+    for old in work.parent.glob(f"{work.name}.old-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    if work.exists():
+        aside = work.with_name(f"{work.name}.old-{os.getpid()}")
+        work.rename(aside)
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _drop_old_state(out: Path, progress: Progress) -> None:
+    """Remove the state an older exam-pdf kept inside the archive (it is rebuilt as needed)."""
+    old = out / OLD_STATE
+    if old.is_symlink():
+        old.unlink()
+    elif old.is_dir():
+        shutil.rmtree(old)
+    else:
+        return
+    progress.note(f"removed {old}: the batch keeps its state outside the archive now")
 
 
 def merge(out: Path, parts: list[Path]) -> dict[str, Any]:
@@ -139,6 +193,7 @@ def merge(out: Path, parts: list[Path]) -> dict[str, Any]:
             entries.append(entry)
         skipped += skips
     out.mkdir(parents=True, exist_ok=True)
+    outputs.clear_leftovers(out)
     outputs.assign_dirs(entries)  # clashes are recorded in each entry's clash_with
     for entry in entries:
         origin: Path = entry.pop("_from")

@@ -1,8 +1,11 @@
 """Find the reports under a batch root: one folder per group.
 
 A group's folder holds ``reports/README.md`` (a course repository) or a
-``README.md`` that is itself the report. Folders without a report are listed as
-skipped, with the reason, never silently left out.
+``README.md`` that is itself the report. A folder with a README is a group that
+handed something in: its README is built even when it does not look like a
+report (binary, not UTF-8, no question sections), so that it ends as a failed
+row with the reason in the manifest, summary and overview. Only folders without
+any README are skipped, with the reason, never silently left out.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ PLACES = tuple(f"reports/{name}" for name in REPORT_NAMES) + REPORT_NAMES
 
 @dataclasses.dataclass(frozen=True)
 class Candidate:
-    """One group folder under the root: a report to build, or a reason to skip it."""
+    """One group folder under the root: a report to build, a report that fails unbuilt, or a skip."""
 
     folder: str
     """The group's folder, relative to the root (POSIX separators)."""
@@ -28,12 +31,17 @@ class Candidate:
     relpath: str = ""
     """The report's path relative to the root, as the manifest records it."""
     skipped: str | None = None
+    failed: str | None = None
+    """Why the README is not built at all (it points outside the group's folder)."""
 
 
-def discover(root: Path, exclude: Path | None = None) -> list[Candidate]:
-    """Every folder directly under ``root`` (sorted), each with its report or why it has none."""
+def discover(root: Path, exclude: Path | tuple[Path, ...] = ()) -> list[Candidate]:
+    """Every folder directly under ``root`` (sorted), each with its report or why it has none.
+
+    ``exclude``: the batch's own folders (output, state), never taken for a group.
+    """
     root = root.resolve()
-    skip = exclude.resolve() if exclude is not None else None
+    skip = {p.resolve() for p in ((exclude,) if isinstance(exclude, Path) else exclude)}
     found = []
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         # A group folder may be a symlink (an office linking the collected repositories);
@@ -41,7 +49,7 @@ def discover(root: Path, exclude: Path | None = None) -> list[Candidate]:
         if entry.name.startswith(".") or not entry.is_dir():
             continue
         folder = Path(entry.path)
-        if skip is not None and folder.resolve() == skip:
+        if folder.resolve() in skip:
             continue
         found.append(_candidate(root, folder))
     return found
@@ -55,11 +63,11 @@ def _candidate(root: Path, folder: Path) -> Candidate:
     real_folder = Path(os.path.realpath(folder))
     inside = [p for p in present if real_folder in Path(os.path.realpath(p)).parents]
     if not inside:
-        return Candidate(name, skipped="its README.md is a link to a file outside the group's folder")
-    for readme in inside:
-        if _looks_like_report(readme):
-            return Candidate(name, readme, readme.relative_to(root).as_posix())
-    return Candidate(name, skipped=f"{inside[0].relative_to(folder).as_posix()} has no '### Question N' sections")
+        reason = f"{present[0].relative_to(folder).as_posix()} is a link to a file outside the group's folder"
+        return Candidate(name, present[0], present[0].relative_to(root).as_posix(), failed=reason)
+    # A course repository's own README is usually not the report: prefer one with questions.
+    readme = next((p for p in inside if _looks_like_report(p)), inside[0])
+    return Candidate(name, readme, readme.relative_to(root).as_posix())
 
 
 def shard_of(relpath: str, shards: int) -> int:

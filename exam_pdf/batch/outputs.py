@@ -1,7 +1,8 @@
 """What a batch leaves in its output folder: group folders, manifest, summary, overview.
 
-Every file is written atomically (a temporary file, then a rename), so an
-interrupted batch never leaves a half-written PDF, manifest or page behind.
+Nothing else: the batch's state lives elsewhere (see :mod:`exam_pdf.batch`).
+Every file is written atomically (a temporary file or folder, then a rename), so
+an interrupted batch never leaves a half-written PDF, manifest or page behind.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from exam_pdf.batch.worker import outputs_match
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 INDEX = "index.html"
-STATE = ".exam-pdf-batch"
 MANIFEST_SCHEMA = 1
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-_RESERVED = {MANIFEST, SUMMARY, INDEX, STATE}
+_RESERVED = {MANIFEST, SUMMARY, INDEX}
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -84,19 +84,25 @@ def place(out: Path, entry: dict[str, Any], staging: Path) -> None:
         return
     if outputs_match(target, entry):
         return
-    tmp = out / STATE / "placing" / entry["dir"]
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
+    # Hidden names beside the target (the same file system, so the renames are atomic);
+    # a group folder's name never starts with a dot (see _safe).
+    tmp, old = out / f".{entry['dir']}.placing", out / f".{entry['dir']}.replaced"
+    for leftover in (tmp, old):  # from an interrupted run
+        if leftover.exists():
+            shutil.rmtree(leftover)
     shutil.copytree(staging, tmp, ignore=shutil.ignore_patterns("record.json", "build.log", ".*"))
-    old = out / STATE / "replaced" / entry["dir"]
-    if old.exists():
-        shutil.rmtree(old)
     if target.exists():
-        old.parent.mkdir(parents=True, exist_ok=True)
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def clear_leftovers(out: Path) -> None:
+    """Remove what a run killed half-way through :func:`place` left in ``out``."""
+    for pattern in (".*.placing", ".*.replaced"):
+        for leftover in out.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
 
 
 def totals(entries: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> dict[str, int]:

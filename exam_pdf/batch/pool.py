@@ -3,8 +3,11 @@
 A process per report keeps reports apart: a crash, a runaway parse or a memory
 blow-up ends that process only. Forking from a parent that has already imported
 Sphinx and friends makes each worker start in milliseconds. A worker that passes
-its deadline is killed with its whole process group; the TeX engine has its own
-timeout and a CPU-time limit besides (see :mod:`exam_pdf.builders.engine`).
+its deadline, or that is still running when the batch is interrupted (Ctrl-C,
+SIGTERM), is stopped: SIGTERM first, on which it ends its TeX engine (see
+:mod:`exam_pdf.batch.worker`), then after :data:`STOP_SECONDS` SIGKILL to its whole
+process group. The TeX engine has its own timeout and a CPU-time limit besides
+(see :mod:`exam_pdf.builders.engine`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from exam_pdf.batch.worker import Task, run_in_child, timed_out
 #: Extra seconds a worker gets past the report's timeout before it is killed:
 #: the engine stops itself at the timeout; this covers the finishing steps.
 GRACE_SECONDS = 15.0
+#: Seconds a worker has to end its build after SIGTERM before it is killed.
+STOP_SECONDS = 2.0
 
 
 def preload() -> None:
@@ -58,6 +63,11 @@ def run(
                 task = pending.popleft()
                 process = context.Process(target=run_in_child, args=(task,), daemon=False)
                 process.start()
+                if process.pid is not None:  # the child does the same: whichever runs first,
+                    try:  # a Ctrl-C meant for the batch never reaches the worker
+                        os.setpgid(process.pid, process.pid)
+                    except OSError:
+                        pass
                 started[process.sentinel] = time.monotonic()
                 running[process.sentinel] = (process, task, started[process.sentinel] + task.timeout + grace)
             nearest = min(deadline for _, _, deadline in running.values())
@@ -70,22 +80,46 @@ def run(
             now = time.monotonic()
             for sentinel, (process, task, deadline) in list(running.items()):
                 if now >= deadline:
-                    _kill(process)
+                    stop([process])
                     del running[sentinel]
                     seconds = now - started.pop(sentinel)
                     done(task, timed_out(task), seconds)
     finally:
-        for process, _, _ in running.values():
-            _kill(process)
+        stop([process for process, _, _ in running.values()])
 
 
-def _kill(process: Any) -> None:
-    if process.pid is not None:
+def stop(processes: list[Any], seconds: float = STOP_SECONDS) -> None:
+    """End workers: SIGTERM, then SIGKILL to the process group of any still running after ``seconds``.
+
+    A second Ctrl-C or SIGTERM waits until this is done, so that no worker is left behind.
+    """
+    if not processes:
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for process in processes:
+            _signal(process, signal.SIGTERM)
+        deadline = time.monotonic() + seconds
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.exitcode is None:
+                _signal(process, signal.SIGKILL)
+            process.join()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _signal(process: Any, signum: int) -> None:
+    if process.pid is None:
+        return
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            process.kill()
-    process.join()
+            os.kill(process.pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _crash_reason(code: int | None) -> str:

@@ -14,6 +14,8 @@ import json
 import math
 import os
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +90,7 @@ def build(task: Task) -> dict[str, Any]:
         source = read_source(task.readme)
         report = model_source(source, task.edition)
         if not report.questions:
-            raise ReportError(f"{task.readme.name}: no '### Question N' sections found")
+            raise ReportError(f"{task.readme}: no '### Question N' sections found; is this the exam report?")
         _describe(record, check_report(report))
         _, result = build_html(source, task.staging / "report.html", task.work, task.notes, task.edition)
         remaining = max(5, math.ceil(task.timeout - (time.monotonic() - started)))
@@ -102,13 +104,27 @@ def build(task: Task) -> dict[str, Any]:
     except BuildTimeout:
         record["reason"] = timed_out(task)
     except (ReportError, BuildError) as exc:
-        # Paths inside the output folder are given relative to it, so that a manifest
-        # does not depend on where (or on which machine, for shards) it was built.
-        record["reason"] = str(exc).replace(f"{task.work.parents[2]}{os.sep}", "")
+        record["reason"] = reason(task, str(exc))
     except Exception as exc:  # one report's surprise must not stop the batch
-        record["reason"] = f"internal error: {type(exc).__name__}: {exc}"
+        from exam_pdf.terminal import os_error_in, os_problem
+
+        found = os_error_in(exc)
+        text = os_problem(found) if found is not None else f"internal error: {type(exc).__name__}: {exc}"
+        record["reason"] = reason(task, text)
     record["build_seconds"] = round(time.monotonic() - started, 3)
     return record
+
+
+def reason(task: Task, text: str) -> str:
+    """A failure's reason for the manifest: one line, its paths independent of the machine.
+
+    The report is named by its path under the batch's root, a file of the batch's
+    state folder by its path inside it, so that a manifest does not depend on where
+    (or on which machine, for shards) it was built.
+    """
+    state = task.work.parents[1]
+    text = text.replace(str(task.readme), task.relpath).replace(f"{state}{os.sep}", "")
+    return " ".join(text.split())
 
 
 def _describe(record: dict[str, Any], result: Any, extra: Sequence[Any] = ()) -> None:
@@ -145,13 +161,31 @@ def _describe_pdf(record: dict[str, Any], staging: Path) -> None:
     record["html_sha256"] = hashlib.sha256((staging / "report.html").read_bytes()).hexdigest()
 
 
+def _stop(signum: int, frame: object) -> None:
+    # An exception, not an exit from inside the handler: the TeX engine's process group
+    # is killed on the way out (see exam_pdf.builders.engine), and nothing is printed.
+    raise SystemExit(128 + signum)
+
+
 def run_in_child(task: Task) -> None:
-    """The body of a worker process: own process group, output to a log, record on disk."""
+    """The body of a worker process: own process group, output to a log, record on disk.
+
+    Nothing reaches the operator's terminal: the worker's output (a traceback
+    included) goes to ``build.log``, and the record's reason is one line. SIGTERM
+    (how the pool stops a worker) ends the build and the TeX engine it runs.
+    """
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     os.setpgid(0, 0)
-    if task.staging.exists():
-        shutil.rmtree(task.staging)
-    task.staging.mkdir(parents=True)
-    log = os.open(task.staging / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        if task.staging.exists():
+            shutil.rmtree(task.staging)
+        task.staging.mkdir(parents=True)
+        log = os.open(task.staging / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError:  # the parent finds no record and says so
+        log = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(log, 2)
+        sys.exit(2)
     os.dup2(log, 1)
     os.dup2(log, 2)
     write_record(task.staging, build(task))

@@ -249,7 +249,11 @@ def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)  # never write through a symlink planted under this name
-    tmp.write_bytes(data)
+    try:
+        tmp.write_bytes(data)
+    except OSError as exc:  # a full disk is reported by write() without a file name
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     tmp.replace(path)
 
 

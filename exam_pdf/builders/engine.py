@@ -7,7 +7,10 @@
 - the environment is an allow-list (:func:`exam_pdf.sandbox.tex_environment`): no
   kpathsea search path or ``texmf.cnf`` of the caller's reaches the engine;
 - the engine has a wall-clock timeout and a memory cap, and its whole process
-  group is killed on expiry.
+  group is killed on expiry;
+- it runs in a session of its own (a Ctrl-C meant for exam-pdf does not reach it
+  half-way through a write), so exam-pdf kills that process group itself whenever
+  it stops waiting for the engine: a timeout, Ctrl-C, SIGTERM, any exception.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def require_tex() -> None:
 
 
 def _limits(cpu_seconds: int) -> None:  # runs in the child, before exec
+    # Its own session and process group: latexmk, xelatex and xdvipdfmx are ended
+    # together with one killpg (see _latexmk), never left running on their own.
     os.setsid()
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     # A backstop for the wall-clock timeout: should the process that watches the
@@ -119,9 +124,11 @@ def _latexmk(tex: Path, env: dict[str, str], found: tuple[Path, str] | None, tim
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        _end(process)
         raise BuildTimeout(f"the TeX engine did not finish within {timeout:g} s and was stopped") from None
+    except BaseException:  # Ctrl-C, SIGTERM (turned into an exception), anything: the engine goes too
+        _end(process)
+        raise
     pdf = tex.with_suffix(".pdf")
     if process.returncode != 0 or not pdf.exists():
         terminal = (output or b"").decode("utf-8", "replace")
@@ -130,6 +137,19 @@ def _latexmk(tex: Path, env: dict[str, str], found: tuple[Path, str] | None, tim
             raise _FormatNotLoaded(terminal)
         raise BuildError(first_error(tex.with_suffix(".log"), terminal))
     return pdf
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Kill the engine's whole process group (latexmk and what it started) and reap latexmk."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # already gone, group and all
+        pass
+    # wait(), not communicate(): it reaps latexmk without reading the pipe to its end,
+    # which a process that left the group could hold open.
+    process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 _ERROR = re.compile(r"^(?:(\S*):(\d+): |! )(.+)$", re.M)
