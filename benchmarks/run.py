@@ -18,6 +18,9 @@ Reports come from the bundled example (examples/report) and, when present, from
 ``--smoke`` is the short version CI runs: one repetition, the example only, a batch of 2.
 Nothing here is a pass/fail test: the script exits 0 when it could measure, whatever
 the targets say; it exits 2 only when exam-pdf itself is not runnable.
+
+How ``check`` grows with the size of a report (issue 17: 1x to 8x of large and
+pathological reports) is measured by ``benchmarks/size_sweep.py``, not here.
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ def limit_text(question: Question) -> str:
     return f"{text} (rec.)" if limits.recommended and parts else text
 
 
-def finding_line(result: CheckResult, finding: Finding) -> str:
-    where = f"{display_path(result.report.path)}:{finding.line or 1}"
+def finding_line(result: CheckResult, finding: Finding, path: str | None = None) -> str:
+    """One finding as ``file:line: severity rule Question N: message`` (``path``: the file as shown)."""
+    where = f"{path or display_path(result.report.path)}:{finding.line or 1}"
     about = f" Question {finding.question}:" if finding.question is not None else ""
     return f"{where}: {finding.severity.value} {finding.rule.id}{about} {finding.message}"
 
@@ -55,7 +56,8 @@ def summary_line(result: CheckResult) -> str:
 
 
 def as_text(result: CheckResult, table: bool = True) -> str:
-    lines = [finding_line(result, f) for f in result.findings]
+    path = display_path(result.report.path)  # once, not per finding
+    lines = [finding_line(result, f, path) for f in result.findings]
     if table:
         if lines:
             lines.append("")

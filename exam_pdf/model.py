@@ -6,6 +6,7 @@ status-note transform and the writers.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from enum import StrEnum
@@ -93,6 +94,7 @@ class Question:
     """For the second copy of a question: the heading line of the copy that is used."""
     template_text_left: bool = False
     """The answer is the blank template's own text for this question."""
+    _line_ends: tuple[str, list[int]] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def placeholder_left(self) -> bool:
@@ -114,7 +116,13 @@ class Question:
 
     def line_at(self, offset: int) -> int:
         """The file line of a character offset into :attr:`answer_text`."""
-        return self.answer_text_line + self.answer_text.count("\n", 0, offset)
+        # By bisection in the answer's line starts, found once: a check that places many
+        # findings in one long answer must not count its line ends again for each.
+        if self._line_ends is None or self._line_ends[0] is not self.answer_text:
+            self._line_ends = (self.answer_text, [m.start() for m in re.finditer("\n", self.answer_text)])
+        if offset < 0:  # as str.count reads a negative end
+            offset = max(offset + len(self.answer_text), 0)
+        return self.answer_text_line + bisect.bisect_left(self._line_ends[1], offset)
 
     @property
     def embedded_images(self) -> list[ImageRef]:

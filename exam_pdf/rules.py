@@ -196,8 +196,10 @@ REPORT_TOO_LARGE = _rule(
     "Part of the report is not read: it is too large or too tangled.",
     """
     So that a check never stalls, exam-pdf reads at most 1,000 question headings and
-    20,000 Markdown blocks (paragraphs, list items, headings, ...), and stops looking
-    for the ``]`` of links and images after many unclosed ``[``. The finding names the
+    20,000 Markdown blocks (paragraphs, list items, headings, ...), no table of more
+    than 20,000 cells, and at most 200,000 inline elements (after that, text is shown
+    as written), and stops looking for the ``]`` of links and images after many
+    unclosed ``[``. The finding names the
     line from which the rest is not checked or shown (or links and images are plain
     text). Real reports are far below these caps: a pasted log or a duplicated
     template is the usual cause.""",

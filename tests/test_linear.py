@@ -223,6 +223,45 @@ def test_blocks_beyond_the_cap_are_reported_once(tmp_path: Path, monkeypatch: py
     assert result.report.questions == []
 
 
+def test_a_huge_table_stops_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(caps, "MAX_TABLE_CELLS", 500)
+    folder = tmp_path / "r"
+    folder.mkdir()
+    table = "| a | b | c | d |\n|---|---|---|---|\n" + "| 1 | 2 | 3 | 4 |\n" * 200
+    small = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    head = "# Report\n\n### Question 1\n\n> Q?\n> Answer:\n\n"
+    (folder / "README.md").write_text(f"{head}{small}\n{table}\n### Question 2\n\n> Q?\n> Answer:\n\nok\n")
+    result = check_path(folder)
+    cut = [f for f in result.findings if f.rule.id == "report-too-large"]
+    assert len(cut) == 1 and cut[0].line == 12 and "the table at line 12 has more than 500 cells" in cut[0].message
+    assert [q.number for q in result.report.questions] == [1]
+    assert len(list(result.report.document.findall(lambda n: n.tagname == "table"))) == 1  # the small one
+
+
+def test_inline_markup_beyond_the_cap_is_plain_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(caps, "MAX_INLINE_TOKENS", 300)
+    folder = shapes.shared_figure(tmp_path / "r", 1, 3, size=(40, 30))
+    text = (folder / "README.md").read_text()
+    (folder / "README.md").write_text(text.replace("![step 0]", "*a* " * 400 + "\n\n![step 0]"))
+    result = check_path(folder)
+    cut = [f for f in result.findings if f.rule.id == "report-too-large"]
+    assert len(cut) == 1 and "more than 300 inline elements" in cut[0].message
+    assert result.report.question(14).embedded_images == []  # type: ignore[union-attr]
+    assert "![step 0](figures/screenshot.png)" in result.report.question(14).section.astext()  # type: ignore[union-attr]
+
+
+def test_reference_definitions_count_as_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(caps, "MAX_BLOCKS", 100)
+    folder = tmp_path / "r"
+    folder.mkdir()
+    definitions = "".join(f"[r{i}]: https://example.org/{i}\n" for i in range(300))
+    (folder / "README.md").write_text(f"# Report\n\n{definitions}\n### Question 1\n\n> Q?\n> Answer:\n\n42\n")
+    result = check_path(folder)
+    cut = [f for f in result.findings if f.rule.id == "report-too-large"]
+    assert len(cut) == 1 and "more than 100 Markdown blocks" in cut[0].message
+    assert cut[0].line == 102  # the 101st block: the title, then [r0] to [r99]
+
+
 def test_a_report_below_every_cap_is_not_cut(tmp_path: Path) -> None:
     result = check_path(shapes.duplicates(tmp_path / "r", 1, 300))
     assert len(result.report.questions) == 300
