@@ -146,7 +146,25 @@ def _build_options(function):
     function = click.option(
         "--timeout", type=float, default=120, show_default=True, help="Seconds the TeX engine may run."
     )(function)
+    function = click.option(
+        "--repo-url",
+        callback=_repo_url,
+        metavar="URL",
+        help="The group's GitHub repository, for links that leave the report folder "
+        "(default: the git remote of the repository above it).",
+    )(function)
     return edition_option(function)
+
+
+def _repo_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    from exam_pdf.links import web_address
+
+    if value is None:
+        return ""
+    address = web_address(value)
+    if address is None:
+        raise click.BadParameter(f"{value!r} is not a GitHub repository (https://github.com/OWNER/NAME)")
+    return address
 
 
 def _run_build(
@@ -158,6 +176,7 @@ def _run_build(
     timeout: float,
     html: bool,
     pdf: bool,
+    repo_url: str = "",
 ) -> None:
     from exam_pdf.builders import build_html, build_pdf, default_work_dir
     from exam_pdf.formats import finding_line, summary_line
@@ -174,11 +193,20 @@ def _run_build(
     extra: list[Finding] = []
     written = []
     if html:
-        page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
+        page, result = build_html(
+            source, folder / "report.html", work, notes=not no_notes, edition=edition, repo_url=repo_url
+        )
         written.append(page)
     if pdf:
         document, result, extra = build_pdf(
-            source, folder / "report.pdf", work, notes=not no_notes, edition=edition, timeout=timeout, fresh=not html
+            source,
+            folder / "report.pdf",
+            work,
+            notes=not no_notes,
+            edition=edition,
+            timeout=timeout,
+            fresh=not html,
+            repo_url=repo_url,
         )
         written.append(document)
     assert result is not None
@@ -194,7 +222,13 @@ def _run_build(
 @report_argument
 @_build_options
 def html(
-    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+    path: Path | None,
+    out: Path | None,
+    no_notes: bool,
+    cache_dir: Path | None,
+    edition: str,
+    timeout: float,
+    repo_url: str,
 ) -> None:
     """Build report.html: one page, opens offline, status note on every question.
 
@@ -202,14 +236,20 @@ def html(
     Example:
       exam-pdf html reports/ --out public/
     """
-    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=False)
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=False, repo_url=repo_url)
 
 
 @main.command()
 @report_argument
 @_build_options
 def pdf(
-    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+    path: Path | None,
+    out: Path | None,
+    no_notes: bool,
+    cache_dir: Path | None,
+    edition: str,
+    timeout: float,
+    repo_url: str,
 ) -> None:
     """Build report.pdf through Sphinx's LaTeX builder and xelatex.
 
@@ -217,14 +257,20 @@ def pdf(
     Example:
       exam-pdf pdf reports/README.md --no-notes
     """
-    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=False, pdf=True)
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=False, pdf=True, repo_url=repo_url)
 
 
 @main.command()
 @report_argument
 @_build_options
 def build(
-    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+    path: Path | None,
+    out: Path | None,
+    no_notes: bool,
+    cache_dir: Path | None,
+    edition: str,
+    timeout: float,
+    repo_url: str,
 ) -> None:
     """Check, then build report.html and report.pdf beside the README (or in --out).
 
@@ -232,7 +278,7 @@ def build(
     Example:
       exam-pdf build reports/
     """
-    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=True)
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=True, repo_url=repo_url)
 
 
 @main.command()

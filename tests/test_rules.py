@@ -107,6 +107,7 @@ CASES: dict[str, Case] = {
         HEAD + question(1, "Group forty-two", limit="") + question(2, "s123456", limit=""), question=1
     ),
     "student-id": Case(HEAD + question(1, "42", limit="") + question(2, "s12345, s654321", limit=""), question=2),
+    "link-broken": Case(report_text(question(3, "Our Dockerfile: [train](dockerfiles/train.dockerfile)."))),
     "unsafe-content": Case(
         report_text(question(3, "Our config:\n\n```{include} /etc/passwd\n```\n\nThat was it.")),
         question=None,

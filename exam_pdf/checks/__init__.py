@@ -39,7 +39,7 @@ def finding(
 
 def run_checks(report: Report) -> list[Finding]:
     """All findings for a report, in source order."""
-    from exam_pdf.checks import answers, identity, images, safety, structure  # noqa: F401  (register)
+    from exam_pdf.checks import answers, identity, images, links, safety, structure  # noqa: F401  (register)
 
     found: list[Finding] = []
     for function in CHECKS:
