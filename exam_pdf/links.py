@@ -283,7 +283,7 @@ class LinkLines:
         self.used: Counter[tuple[int, str]] = Counter()
 
     def line(self, reference: nodes.reference, written: str) -> int | None:
-        start = _line_of(reference)
+        start = node_line(reference)
         if start is None:
             return None
         needles = [n for n in dict.fromkeys([reference.get("refname", ""), written, reference.get("refuri", "")]) if n]
@@ -298,7 +298,7 @@ class LinkLines:
         return start
 
 
-def _line_of(node: nodes.Node | None) -> int | None:
+def node_line(node: nodes.Node | None) -> int | None:
     while node is not None and not getattr(node, "line", None):
         node = node.parent
     return getattr(node, "line", None)

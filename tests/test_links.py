@@ -412,3 +412,25 @@ def test_copy_of_a_linked_file_stays_inside_out(tmp_path: Path) -> None:
     copied = sorted(p.relative_to(out.parent).as_posix() for p in out.parent.rglob("*") if p.is_file())
     assert copied == ["figures/data.csv", "report.html"]
     shutil.rmtree(tmp_path / "site")
+
+
+def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(tmp_path: Path) -> None:
+    """The last guard: a problematic node the link resolution cannot prevent (here an undefined
+    substitution on a reStructuredText report page in a Sphinx project of one's own) is shown
+    as text, never as red text linking to a dropped message, and named in the findings."""
+    import io
+
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["exam_pdf.sphinxext"]\n')
+    (src / "index.rst").write_text("Report\n======\n\nQuestion 1\n----------\n\nAnswer: see |nowhere| for it.\n")
+    app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
+                 status=None, warning=io.StringIO(), freshenv=True)  # fmt: skip
+    app.build()
+    page = (tmp_path / "html" / "index.html").read_text("utf-8")
+    assert "see |nowhere| for it" in re.sub(r"<[^>]+>", "", page)
+    assert "problematic" not in page and "system-message" not in page
+    [finding] = [f for f in app.env.exam_pdf_results["index"].findings if f.rule.id == "link-broken"]
+    assert finding.line == 7 and 'Undefined substitution referenced: "nowhere"' in finding.message

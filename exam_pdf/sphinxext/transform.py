@@ -216,11 +216,12 @@ class NoProblematic(SphinxTransform):
         result: CheckResult | None = self.env.__dict__.get("exam_pdf_results", {}).get(self.env.docname)
         if result is None:
             return  # not a report
-        messages = {ident: m for m in self.document.findall(nodes.system_message) for ident in m["ids"]}
+        told = [*self.document.findall(nodes.system_message), *self.document.transform_messages]
+        messages = {ident: message for message in told for ident in message["ids"]}
         for node in list(self.document.findall(nodes.problematic)):
             message = messages.get(node.get("refid", ""))
-            why = message[0].astext() if message is not None and message.children else "not resolved"
-            line = node.line or (message.line if message is not None else None)
+            why = message[0].astext().rstrip(".") if message is not None and message.children else "not resolved"
+            line = (message.get("line") if message is not None else None) or links.node_line(node)
             text = node.astext()
             rule = rules.LINK_BROKEN
             result.findings.append(Finding(rule, rule.severity, None, line, f"'{text}': {why}; shown as text"))
