@@ -276,7 +276,8 @@ def _in_repository(written: str, lexical: Path, folder: Path, repository: Reposi
 
 
 class LinkLines:
-    """The line each link is written on (the doctree knows only its paragraph's first line)."""
+    """The line each link is written on (the doctree knows only its paragraph's first line):
+    the n-th link to a target in a paragraph is on the line of the n-th occurrence of the target."""
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
@@ -290,8 +291,11 @@ class LinkLines:
         for needle in needles:
             wanted = self.used[(start, needle)]
             seen = 0
-            for number in range(start, min(start + 200, len(self.lines) + 1)):
-                seen += self.lines[number - 1].count(needle)
+            for number in range(start, len(self.lines) + 1):
+                text = self.lines[number - 1]
+                if number > start and not text.strip(" \t>"):
+                    break  # the paragraph ended (a reference-style link's target is elsewhere)
+                seen += text.count(needle)
                 if seen > wanted:
                     self.used[(start, needle)] += 1
                     return number

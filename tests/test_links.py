@@ -253,6 +253,14 @@ def test_check_reports_each_broken_link_on_its_line(checked: CheckResult) -> Non
     assert all(f.severity.value == "warning" for f in checked.findings if f.rule.id == "link-broken")
 
 
+def test_links_to_one_target_on_several_lines_each_get_their_line(make_report) -> None:  # type: ignore[no-untyped-def]
+    answer = "First [a](gone.txt) here\nthen [b](gone.txt) there.\n\nBy reference: [c][ref].\n\n[ref]: gone.txt\n"
+    text = README.split("### Question 3")[0] + f"### Question 3\n\n> Answer:\n\n{answer}"
+    result = check_path(make_report(text))
+    lines = [f.line for f in result.findings if f.rule.id == "link-broken"]
+    assert lines == [line_of(text, "[a]"), line_of(text, "[b]"), line_of(text, "[c]")]
+
+
 def test_the_templates_prompt_link_is_not_reported(checked: CheckResult) -> None:
     assert not [f for f in checked.findings if "wandb" in f.message]
 
