@@ -208,6 +208,13 @@ def _build_options(function):
         type=click.Path(path_type=Path, file_okay=False),
         help="Folder for intermediate files (default: .exam-pdf-cache beside the README).",
     )(function)
+    function = click.option(
+        "--repo-url",
+        callback=_repo_url,
+        metavar="URL",
+        help="The group's GitHub repository, for links that leave the report folder "
+        "(default: the git remote of the repository above it).",
+    )(function)
     return edition_option(function)
 
 
@@ -244,6 +251,17 @@ def _writable(folder: Path, hint: str = "") -> None:
         raise BuildError(f"cannot write to {folder}: {problem}{hint}")
 
 
+def _repo_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    from exam_pdf.links import web_address
+
+    if value is None:
+        return ""
+    address = web_address(value)
+    if address is None:
+        raise click.BadParameter(f"{value!r} is not a GitHub repository (https://github.com/OWNER/NAME)")
+    return address
+
+
 def _run_build(
     path: Path | None,
     out: Path | None,
@@ -253,6 +271,7 @@ def _run_build(
     timeout: float,
     html: bool,
     pdf: bool,
+    repo_url: str = "",
 ) -> None:
     from exam_pdf.builders import build_html, build_pdf, default_work_dir
     from exam_pdf.formats import display_path, finding_line, summary_line
@@ -273,7 +292,9 @@ def _run_build(
     written = []
     try:
         if html:
-            page, result = build_html(source, folder / "report.html", work, notes=not no_notes, edition=edition)
+            page, result = build_html(
+                source, folder / "report.html", work, notes=not no_notes, edition=edition, repo_url=repo_url
+            )
             written.append(page)
         if pdf:
             document, result, extra = build_pdf(
@@ -284,6 +305,7 @@ def _run_build(
                 edition=edition,
                 timeout=timeout,
                 fresh=not html,
+                repo_url=repo_url,
             )
             written.append(document)
     except OSError as exc:
@@ -303,14 +325,16 @@ def _run_build(
 @main.command()
 @report_argument
 @_build_options
-def html(path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str) -> None:
+def html(
+    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, repo_url: str
+) -> None:
     """Build report.html: one page, opens offline, status note on every question.
 
     \b
     Example:
       exam-pdf html reports/ --out public/
     """
-    _run_build(path, out, no_notes, cache_dir, edition, 0, html=True, pdf=False)
+    _run_build(path, out, no_notes, cache_dir, edition, 0, html=True, pdf=False, repo_url=repo_url)
 
 
 @main.command()
@@ -318,7 +342,13 @@ def html(path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | 
 @_build_options
 @timeout_option
 def pdf(
-    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+    path: Path | None,
+    out: Path | None,
+    no_notes: bool,
+    cache_dir: Path | None,
+    edition: str,
+    timeout: float,
+    repo_url: str,
 ) -> None:
     """Build report.pdf through Sphinx's LaTeX builder and xelatex.
 
@@ -326,7 +356,7 @@ def pdf(
     Example:
       exam-pdf pdf reports/README.md --no-notes
     """
-    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=False, pdf=True)
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=False, pdf=True, repo_url=repo_url)
 
 
 @main.command()
@@ -334,7 +364,13 @@ def pdf(
 @_build_options
 @timeout_option
 def build(
-    path: Path | None, out: Path | None, no_notes: bool, cache_dir: Path | None, edition: str, timeout: float
+    path: Path | None,
+    out: Path | None,
+    no_notes: bool,
+    cache_dir: Path | None,
+    edition: str,
+    timeout: float,
+    repo_url: str,
 ) -> None:
     """Check, then build report.html and report.pdf beside the README (or in --out).
 
@@ -342,7 +378,7 @@ def build(
     Example:
       exam-pdf build reports/
     """
-    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=True)
+    _run_build(path, out, no_notes, cache_dir, edition, timeout, html=True, pdf=True, repo_url=repo_url)
 
 
 @main.command()

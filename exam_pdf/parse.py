@@ -8,17 +8,23 @@ marked so that the checks can report it. Setext headings are switched off: in
 reports a ``---`` line under a paragraph is a separator, and reading it as a
 heading would cut the answer in two.
 
+Bare web addresses become links as GitHub makes them (``https://...``, ``www.``, e-mail
+addresses), but not bare names such as ``train.py`` or ``data.md``, which a fuzzy linker
+would read as domains of Paraguay and Moldova.
+
 No Sphinx application is needed here; the ``check`` command uses only this.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser as RstParser
 from docutils.utils import new_document
+from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -77,6 +83,25 @@ class ReportRenderer(DocutilsRenderer):
             self.render_children(token)
 
 
+class ReportLinkify(LinkifyIt):
+    """GitHub's autolinks: ``http(s)://`` and ``mailto:`` addresses, ``www.`` hosts and e-mail
+    addresses. No fuzzy domains (``train.py``), no ``ftp:`` and no ``//host``."""
+
+    def __init__(self) -> None:
+        super().__init__(options={"fuzzy_link": False, "fuzzy_ip": False, "fuzzy_email": True})
+        self.add("ftp:", None).add("//", None)
+        self.add("www.", {"validate": self._validate_www, "normalize": self._normalize_www})
+
+    def _validate_www(self, text: str, pos: int) -> int:
+        if "www" not in self.re:
+            self.re["www"] = re.compile(self.re["src_host_port_strict"] + self.re["src_path"], re.I)
+        found = self.re["www"].match(text, pos)
+        return len(found.group()) if found else 0
+
+    def _normalize_www(self, match: Any) -> None:
+        match.url = "http://" + match.url
+
+
 def markdown_parser(config: MdParserConfig | None = None) -> MarkdownIt:
     """The markdown-it parser for reports, rendering to docutils."""
     config = config or MdParserConfig()
@@ -87,7 +112,8 @@ def markdown_parser(config: MdParserConfig | None = None) -> MarkdownIt:
         .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
         .use(caps_plugin)
     )
-    md.options.update({"myst_config": config})
+    md.options.update({"myst_config": config, "linkify": True})
+    md.linkify = ReportLinkify()
     return md
 
 

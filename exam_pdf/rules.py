@@ -236,6 +236,22 @@ HIDDEN_CHARACTER = _rule(
     code point (``U+202E``).""",
 )
 
+# Links
+LINK_BROKEN = _rule(
+    "link-broken",
+    W,
+    "A link leads nowhere.",
+    """
+    A link to a file of the report's folder that is not there (checked with exact upper
+    and lower case, as GitHub does), to a path of the group's repository that is not there
+    (when the repository is on disk above the report folder), to ``#anchor`` that no heading
+    has, or to a path on one computer (``C:\\...``, ``file:``). The HTML and PDF show the
+    link's text with the path instead of a dead link. Links to files of the report's folder
+    work in the HTML and PDF; links that leave it go to the file in the group's repository
+    on GitHub when its address is known (see the students' guide). Links in the template's
+    own prompts are not yours and are not reported.""",
+)
+
 # Safety and rendering
 UNSAFE_CONTENT = _rule(
     "unsafe-content",

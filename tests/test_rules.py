@@ -112,6 +112,7 @@ CASES: dict[str, Case] = {
     "hidden-character": Case(
         HEAD + question(1, "\u202e24\u202c", limit="") + question(2, "s123456", limit=""), question=1
     ),
+    "link-broken": Case(report_text(question(3, "Our Dockerfile: [train](dockerfiles/train.dockerfile)."))),
     "unsafe-content": Case(
         report_text(question(3, "Our config:\n\n```{include} /etc/passwd\n```\n\nThat was it.")),
         question=None,

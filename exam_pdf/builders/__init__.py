@@ -57,7 +57,7 @@ class Built:
     result: CheckResult | None = None
 
 
-def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
+def _config(source: Source, notes: bool, edition: str, repo_url: str = "") -> dict[str, object]:
     from pygments.formatters import HtmlFormatter
 
     title = f"Exam report: {source.path.parent.name}/{source.path.name}"
@@ -74,6 +74,7 @@ def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
         "exam_pdf_edition": edition,
         "exam_pdf_notes": notes,
         "exam_pdf_image_dir": IMAGE_DIR,
+        "exam_pdf_repo_url": repo_url,
         "templates_path": [str(latex_dir)],
         "html_theme": "exam",
         "html_theme_path": [str(PACKAGE / "theme")],
@@ -113,7 +114,7 @@ def _config(source: Source, notes: bool, edition: str) -> dict[str, object]:
     }
 
 
-def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str, fresh: bool):
+def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str, fresh: bool, repo_url: str = ""):
     """Run one Sphinx build. ``fresh`` re-reads the report (figures may have changed even
     when the README did not); the second builder of ``exam-pdf build`` reuses that read."""
     from sphinx.application import Sphinx
@@ -137,7 +138,7 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str,
             str(work / builder),
             str(work / "doctrees"),
             builder,
-            confoverrides=_config(source, notes, edition),
+            confoverrides=_config(source, notes, edition, repo_url),
             status=None,
             warning=warnings,
             freshenv=fresh,
@@ -148,10 +149,16 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str,
 
 
 def build_html(
-    source: Source, out: Path, work: Path, notes: bool = True, edition: str = "auto", fresh: bool = True
+    source: Source,
+    out: Path,
+    work: Path,
+    notes: bool = True,
+    edition: str = "auto",
+    fresh: bool = True,
+    repo_url: str = "",
 ) -> tuple[Path, CheckResult]:
-    """Write ``out`` (one HTML file; figures referenced relative to it)."""
-    app = _sphinx(source, work, "html", notes, edition, fresh)
+    """Write ``out`` (one HTML file; figures and linked files referenced relative to it)."""
+    app = _sphinx(source, work, "html", notes, edition, fresh, repo_url)
     result: CheckResult = app.env.exam_pdf_results["index"]
     page = (work / "html" / "index.html").read_text("utf-8")
     # Each figure by its real path inside the report folder: a reference written with '..'
@@ -160,7 +167,8 @@ def build_html(
     page = _relink_figures(page, originals)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.parent.resolve() != source.folder:
-        for original in set(originals.values()):
+        # Linked files of the report folder are copied too: the page links them relatively.
+        for original in set(originals.values()) | set(getattr(app.env, "exam_pdf_linked", ())):
             target = out.parent / original
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source.folder / original, target)
@@ -191,11 +199,12 @@ def build_pdf(
     edition: str = "auto",
     timeout: float = 120,
     fresh: bool = True,
+    repo_url: str = "",
 ) -> tuple[Path, CheckResult, list[Finding]]:
     from exam_pdf.builders.engine import compile_pdf, missing_characters, require_tex
 
     require_tex()
-    app = _sphinx(source, work, "latex", notes, edition, fresh)
+    app = _sphinx(source, work, "latex", notes, edition, fresh, repo_url)
     result: CheckResult = app.env.exam_pdf_results["index"]
     found = [
         Finding(

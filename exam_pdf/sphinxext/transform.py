@@ -5,7 +5,8 @@ For a page that is a report it
   placeholder, and (in exam-pdf's own builds) points the others at normalised copies;
 - sets each prompt apart (a container with class ``exam-prompt``);
 - turns the checklist's ``[x]``, ``[ ]`` and ``[-]`` into check boxes;
-- inserts a status note after each answer and a summary near the top.
+- inserts a status note after each answer and a summary near the top;
+- points every local link where a reader can follow it, or shows its text and path.
 
 The findings come from :func:`exam_pdf.pipeline.check_report`, the same
 engine as ``exam-pdf check``.
@@ -21,6 +22,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
+from exam_pdf import links, rules
 from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
 from exam_pdf.findings import Finding
 from exam_pdf.formats import count, limit_text
@@ -70,7 +72,9 @@ class ReportTransform(SphinxTransform):
                 referenced.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
         mark_prompts(report)
         mark_checkboxes(self.document)
-        disarm_links(self.document)
+        repository = links.find_repository(source.folder, config.exam_pdf_repo_url or None)
+        shipped = self.env.__dict__.setdefault("exam_pdf_linked", set())
+        resolve_links(self.document, source.path, repository, shipped, referenced)
         if config.exam_pdf_notes:
             add_notes(result)
             add_summary(result)
@@ -155,6 +159,77 @@ def disarm_links(document: nodes.document) -> None:
         target = reference.get("refuri", "")
         if target and not _SAFE_SCHEME.match(target.strip()):
             reference.replace_self(nodes.inline("", "", *reference.children))
+
+
+def resolve_links(
+    document: nodes.document, report: Path, repository: links.Repository, shipped: set[str], embedded: set[str]
+) -> None:
+    """Point every local link where a reader can follow it (see :mod:`exam_pdf.links`), or show
+    its text and path. No reference keeps a ``refname``: docutils would turn it into a red
+    "problematic" node linking to nowhere.
+
+    ``shipped`` collects the linked files of the report folder (the HTML build copies them
+    beside the page), ``embedded`` the files the PDF embeds.
+    """
+    anchors = links.heading_anchors(document)
+    for reference, written in links.references(document):
+        target = links.resolve(written, report.parent, repository, anchors, report.name)
+        _forget_refname(document, reference)
+        if target.kind is links.LinkKind.TEXT:
+            reference.replace_self(link_as_text(reference, written))
+            continue
+        reference["refuri"] = target.href
+        if target.shipped is not None:
+            shipped.add(target.shipped)
+            if target.shipped != report.name:  # the README is embedded anyway
+                embedded.add(target.shipped)
+    disarm_links(document)
+
+
+def _forget_refname(document: nodes.document, reference: nodes.reference) -> None:
+    name = reference.attributes.pop("refname", None)
+    waiting = document.refnames.get(name, []) if name is not None else []
+    if reference in waiting:
+        waiting.remove(reference)
+
+
+def link_as_text(reference: nodes.reference, written: str) -> nodes.inline:
+    """A link that leads nowhere a reader can follow: its text, then the path it names."""
+    text = nodes.inline("", "", *reference.children, classes=["exam-link-text"])
+    if written.strip() != text.astext().strip():
+        text += [nodes.Text(" ("), nodes.literal(written, written), nodes.Text(")")]
+    return text
+
+
+class NoProblematic(SphinxTransform):
+    """The last guard: no docutils "problematic" node reaches a report's HTML or PDF.
+
+    docutils makes one from a reference it cannot resolve: red text linking to an error
+    message that Sphinx then drops (a dead ``#id1`` link). :func:`resolve_links` leaves no
+    such reference; should anything else make one, its text is shown plainly and a
+    ``link-broken`` finding names its line. Leftover system messages are removed.
+    """
+
+    default_priority = 900  # after docutils resolves references (850), before Sphinx drops messages (999)
+
+    def apply(self, **kwargs: Any) -> None:
+        result: CheckResult | None = self.env.__dict__.get("exam_pdf_results", {}).get(self.env.docname)
+        if result is None:
+            return  # not a report
+        told = [*self.document.findall(nodes.system_message), *self.document.transform_messages]
+        messages = {ident: message for message in told for ident in message["ids"]}
+        for node in list(self.document.findall(nodes.problematic)):
+            message = messages.get(node.get("refid", ""))
+            why = message[0].astext().rstrip(".") if message is not None and message.children else "not resolved"
+            line = (message.get("line") if message is not None else None) or links.node_line(node)
+            text = node.astext()
+            rule = rules.LINK_BROKEN
+            result.findings.append(Finding(rule, rule.severity, None, line, f"'{text}': {why}; shown as text"))
+            node.replace_self(nodes.inline(node.rawsource, text))
+        result.findings.sort(key=lambda f: f.sort_key)
+        for message in list(self.document.findall(nodes.system_message)):
+            if message.parent is not None:
+                message.parent.remove(message)
 
 
 def mark_prompts(report: Report) -> None:
