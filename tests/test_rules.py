@@ -116,6 +116,9 @@ CASES: dict[str, Case] = {
 #: Rules that no small Markdown fixture can trigger, with where they are covered instead.
 COVERED_ELSEWHERE = {
     "glyph-missing": "only a PDF build finds characters no font has; covered by the PDF build tests",
+    "math-as-code": "only the LaTeX writer refuses a formula; covered by tests/test_failsoft.py",
+    "pdf-shortened": "only the LaTeX writer shortens text; covered by tests/test_failsoft.py",
+    "pdf-fallback": "only a failed TeX run makes a fallback PDF; covered by tests/test_failsoft.py",
 }
 
 
