@@ -32,6 +32,8 @@ KEY_CHECK = "/ExamPdfCheck"
 KEY_BUNDLE = "/ExamPdfBundleSHA256"
 KEY_VERSION = "/ExamPdfVersion"
 KEY_SEAL = "/ExamPdfMetadataSHA256"
+#: Set (to the reason) only on a fallback PDF: LaTeX failed and the text is set plain.
+KEY_FALLBACK = "/ExamPdfFallback"
 
 
 def seal(info: dict[str, str]) -> str:
@@ -72,6 +74,7 @@ class Metadata:
     group: str
     edition: str
     check: str
+    fallback: str = ""
 
     def info(self, bundle: str) -> dict[str, str]:
         stamp = _pdf_date(self.date)
@@ -89,6 +92,7 @@ class Metadata:
             KEY_CHECK: self.check,
             KEY_BUNDLE: bundle,
             KEY_VERSION: __version__,
+            **({KEY_FALLBACK: self.fallback} if self.fallback else {}),
         }
         return {**entries, KEY_SEAL: seal(entries)}
 
