@@ -39,6 +39,7 @@ HEAD = (
     "### Question 3\n> **Describe your project.**\n>\n> Answer:\n\n"
 )
 LONG_HEADING = " ".join(f"heading{i:04d}" for i in range(900))  # 10,799 characters
+LONG_TITLE = " ".join(f"title{i:04d}" for i in range(1000))  # 9,999 characters
 #: A code token TeX cannot read in one line, and that has no place where it could be broken.
 UNREADABLE = 'Our config:\n\n```python\nkey = "' + "k" * 250_000 + '"\n```\n'
 
@@ -183,7 +184,7 @@ def hard(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The reported cases together, in one report: each alone used to cost a PDF."""
     root = tmp_path_factory.mktemp("hard")
     text = (
-        HEAD
+        HEAD.replace("# Exam report", "# " + LONG_TITLE, 1)
         + "Leaves math mode: $a\\) \\text{..} \\(b$ and declares columns: "
         + "$\\begin{array}{*{999999}{c}} a \\end{array}$.\n\n"
         + ALL_MATH
@@ -232,6 +233,14 @@ def test_long_heading_is_shortened_and_kept_in_full(hard: Built) -> None:
     pdf = squeeze(hard.text)
     assert "heading0000" in pdf and "heading0899" in pdf  # the full text follows the short heading
     assert "After the long heading." in hard.text
+
+
+@pytest.mark.latex
+def test_long_title_is_shortened_on_the_cover_and_kept_in_full(hard: Built) -> None:
+    assert "warning pdf-shortened the title (9999 characters) is shortened on the cover" in hard.run.stdout
+    cover = hard.text.split("\f")[0]
+    assert "title0000" in cover and "[...]" in cover and "title0999" not in cover
+    assert squeeze(hard.text).count("title0999") == 1  # in full once, at the start of the text
 
 
 @pytest.mark.latex

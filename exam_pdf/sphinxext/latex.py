@@ -115,7 +115,11 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             title = shorten(report.title or "Exam report")
             if title != report.title and report.title:
                 self.tex_findings.append(
-                    (PDF_SHORTENED, None, f"the title ({len(report.title)} characters) is shortened on the cover")
+                    (
+                        PDF_SHORTENED,
+                        None,
+                        f"the title ({len(report.title)} characters) is shortened on the cover, given in full below",
+                    )
                 )
             fields.update(
                 title=title,
@@ -175,18 +179,25 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             # TeX sets a heading in one unbreakable box and again in the bookmarks: one of
             # thousands of characters takes it minutes. The heading is shortened; its full
             # text follows it as a paragraph.
-            node.children = [nodes.Text(shorten(text))]
-            self._full_heading = text
-            self.tex_findings.append(
-                (PDF_SHORTENED, self._line, f"a heading of {len(text)} characters is shortened in the PDF")
-            )
+            node.clear()
+            node += nodes.Text(shorten(text))
+            if self.this_is_the_title:  # the report's title: on the cover (see _title_page)
+                self.body.append(self._full_text(text))
+            else:
+                self._full_heading = text
+                self.tex_findings.append(
+                    (PDF_SHORTENED, self._line, f"a heading of {len(text)} characters is shortened in the PDF")
+                )
         super().visit_title(node)
 
     def depart_title(self, node: nodes.Element) -> None:
         super().depart_title(node)
         if self._full_heading is not None:
-            self.body.append("\n\\sphinxAtStartPar\n\\textit{" + self.encode(self._full_heading) + "}\n\\par\n")
+            self.body.append(self._full_text(self._full_heading))
             self._full_heading = None
+
+    def _full_text(self, heading: str) -> str:
+        return "\n\\sphinxAtStartPar\n\\textit{" + self.encode(heading) + "}\n\\par\n"
 
     def visit_literal_block(self, node: nodes.Element) -> None:
         start = len(self.body)
