@@ -419,6 +419,19 @@ def test_a_folder_where_the_output_goes_is_one_line(make_report, command: str, n
     assert not (folder / "report.pdf").is_file() and not (folder / "report.html").is_file()
 
 
+@pytest.mark.parametrize("option", ["--out", "--cache-dir"])
+def test_a_file_where_a_folder_goes_is_one_line(make_report, option: str) -> None:  # type: ignore[no-untyped-def]
+    folder = make_report(HEAD + "ok\n")
+    (folder / "afile").write_text("not a folder\n")
+    run = exam_pdf("html", folder, option, folder / "afile" / "sub")
+    assert_no_crash(run)
+    assert run.code == 2
+    [line] = run.stderr.splitlines()
+    assert line.startswith("exam-pdf: error: cannot make the folder ") and line.endswith(
+        f"{folder / 'afile'} is a file, not a folder"
+    )
+
+
 def test_the_work_folder_beside_the_report_is_ignored_by_git(make_report) -> None:  # type: ignore[no-untyped-def]
     folder = make_report(HEAD + "ok\n")
     run = exam_pdf("html", folder)

@@ -140,7 +140,7 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str,
     # runs as TeX, a symlink reads outside) are removed, symlinks unlinked, never followed.
     for stale in ([src, work / "doctrees"] if fresh else []) + [work / builder]:
         _remove(stale)
-    src.mkdir(parents=True, exist_ok=True)
+    make_folder(src)
     index = src / "index.md"
     if not index.exists() or index.read_bytes() != source.raw:
         index.write_bytes(source.raw)
@@ -174,11 +174,11 @@ def build_html(
     # (which still resolves inside) must not make the copy below land outside ``out``.
     originals = {name: _inside(source.folder, uri) for name, uri in getattr(app.env, "exam_pdf_figures", {}).items()}
     page = _relink_figures(page, originals)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out.parent)
     if out.parent.resolve() != source.folder:
         for original in set(originals.values()):
             target = out.parent / original
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(target.parent)
             shutil.copyfile(source.folder / original, target)
     _atomic_write(out, page.encode("utf-8"))
     return out, result
@@ -259,7 +259,7 @@ def build_pdf(
             )
         final = finish(pdf, metadata(result, date), files)
         shutil.rmtree(work / "latex", ignore_errors=True)  # the engine's folder goes; its log stays only on failure
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out.parent)
     _atomic_write(out, final)
     return out, result, found
 
@@ -329,6 +329,19 @@ def metadata(result: CheckResult, date: dt.datetime, fallback: str = "") -> Meta
         check=summary_line(result),
         fallback=fallback,
     )
+
+
+def make_folder(path: Path) -> None:
+    """Create ``path`` and its parents; a file in the way (or any OS error) is a BuildError (exit 2)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise BuildError(f"cannot make the folder {path}: a file is in the way") from None
+    except NotADirectoryError:
+        blocker = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), path)
+        raise BuildError(f"cannot make the folder {path}: {blocker} is a file, not a folder") from None
+    except OSError as exc:
+        raise BuildError(f"cannot make the folder {path}: {exc.strerror or exc}") from None
 
 
 def ensure_writable(path: Path) -> None:
