@@ -40,6 +40,8 @@ KEY_CHECK = "/ExamPdfCheck"
 KEY_BUNDLE = "/ExamPdfBundleSHA256"
 KEY_VERSION = "/ExamPdfVersion"
 KEY_SEAL = sealing.KEY
+#: Set (to the reason) only on a fallback PDF: LaTeX failed and the text is set plain.
+KEY_FALLBACK = "/ExamPdfFallback"
 
 
 #: Where the sRGB profile comes from: Debian's icc-profiles-free, else Pillow's built-in sRGB.
@@ -74,6 +76,7 @@ class Metadata:
     group: str
     edition: str
     check: str
+    fallback: str = ""
 
     def shown(self) -> Metadata:
         """The metadata with every hidden character written as its code point (see module docstring)."""
@@ -105,6 +108,7 @@ class Metadata:
             KEY_CHECK: self.check,
             KEY_BUNDLE: bundle,
             KEY_VERSION: __version__,
+            **({KEY_FALLBACK: self.fallback} if self.fallback else {}),
         }
 
 

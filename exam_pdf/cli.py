@@ -273,7 +273,7 @@ def _run_build(
     pdf: bool,
     repo_url: str = "",
 ) -> None:
-    from exam_pdf.builders import build_html, build_pdf, default_work_dir
+    from exam_pdf.builders import build_html, build_pdf, default_work_dir, ensure_writable
     from exam_pdf.formats import display_path, finding_line, summary_line
     from exam_pdf.pipeline import CheckResult, load_report
     from exam_pdf.source import locate_report, read_source
@@ -285,6 +285,9 @@ def _run_build(
         raise ReportError(f"{report_path}: no '### Question N' sections found; is this the exam report?")
     folder = out or report_path.parent
     _writable(folder, "" if out else " (the outputs go beside the README; choose another folder with --out)")
+    for name, wanted in (("report.html", html), ("report.pdf", pdf)):
+        if wanted:
+            ensure_writable(folder / name)  # before any build: not the HTML written, then an error
     work = cache_dir or default_work_dir(source.path)
     _writable(work, " (the folder for intermediate files; choose another with --cache-dir)")
     result: CheckResult | None = None
@@ -319,7 +322,8 @@ def _run_build(
     for item in written:
         click.echo(f"wrote {shown(item)}")
     click.echo(summary_line(result))
-    sys.exit(result.exit_code())
+    # A fallback PDF (LaTeX failed) is an error of the build, beside the check's.
+    sys.exit(max(result.exit_code(), 1 if any(f.rule.id == "pdf-fallback" for f in extra) else 0))
 
 
 @main.command()
@@ -522,7 +526,8 @@ def batch(
     the report). OUT gets <group>/report.pdf and report.html per group, manifest.json,
     summary.csv and index.html, and nothing else: the builds kept for reruns live
     in --state. Unchanged reports are not rebuilt. Exit 0 when every report was
-    built (with or without findings), 1 when some failed.
+    built (with or without findings), 1 when some failed or got only a fallback PDF
+    (LaTeX failed; the PDF holds the report as plain text).
 
     \b
     Example:
@@ -581,19 +586,19 @@ def batch(
         bar.render_finish()
     totals = outcome.manifest["totals"]
     for entry in outcome.manifest["reports"]:
-        if entry["status"] == "failed":
-            click.echo(shown(f"failed: {entry['source']}: {_reason_of(entry)}"), err=True)
+        if entry["status"] in ("failed", "fallback"):
+            click.echo(shown(f"{entry['status']}: {entry['source']}: {_reason_of(entry)}"), err=True)
     if any("log: work/" in (entry["reason"] or "") for entry in outcome.manifest["reports"]):
         click.echo(f"note: the logs named above (work/...) are in {shown(state)}", err=True)
     for skipped in outcome.manifest["skipped"]:
         click.echo(shown(f"skipped: {skipped['folder']}: {skipped['reason']}"))
     click.echo(
         f"{count(totals['reports'], 'report')}: {totals['ok']} ok, {totals['findings']} with findings, "
-        f"{totals['failed']} failed, {totals['skipped']} skipped; {outcome.built} built, {outcome.cached} cached "
-        f"in {outcome.seconds:.1f} s"
+        f"{totals.get('fallback', 0)} fallback, {totals['failed']} failed, {totals['skipped']} skipped; "
+        f"{outcome.built} built, {outcome.cached} cached in {outcome.seconds:.1f} s"
     )
     click.echo(f"overview: {shown(out / 'index.html')}")
-    sys.exit(1 if outcome.failed else 0)
+    sys.exit(1 if outcome.failed or totals.get("fallback") else 0)
 
 
 def _reason_of(entry: dict[str, object]) -> str:
@@ -621,7 +626,8 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
     totals = data["totals"]
     click.echo(
         f"{count(totals['reports'], 'report')} from {count(len(parts), 'folder')}: {totals['ok']} ok, "
-        f"{totals['findings']} with findings, {totals['failed']} failed, {totals['skipped']} skipped"
+        f"{totals['findings']} with findings, {totals.get('fallback', 0)} fallback, {totals['failed']} failed, "
+        f"{totals['skipped']} skipped"
     )
     click.echo(f"overview: {shown(out / 'index.html')}")
-    sys.exit(1 if totals["failed"] else 0)
+    sys.exit(1 if totals["failed"] or totals.get("fallback") else 0)

@@ -305,3 +305,37 @@ EDITION_GUESSED = _rule(
     newest edition of that count (January 2024, January 2026), so that its limits
     still apply. Choose another with ``--edition``.""",
 )
+MATH_AS_CODE = _rule(
+    "math-as-code",
+    W,
+    "A formula is printed as its source in the PDF, not typeset.",
+    """
+    Formulas go to TeX only when they keep to a strict grammar: math commands from an
+    allowlist with their arguments, balanced braces, no ``\\(``, ``\\)``, ``\\[``,
+    ``\\]`` or ``$`` inside, a few environments (``matrix``, ``cases``, ``aligned``,
+    ``array`` with at most 20 plain columns and the like), ``&`` and ``\\\\`` only
+    where an alignment takes them, at most 2,000 characters. Anything else could stop
+    or stall the TeX engine, so it is shown as code; the message says what was refused.
+    The HTML page shows the formula as usual.""",
+)
+PDF_SHORTENED = _rule(
+    "pdf-shortened",
+    W,
+    "Text too long for TeX is shortened or broken in the PDF.",
+    """
+    A heading or title longer than 200 characters is shortened in the PDF (its full
+    text follows it, as a paragraph), and a line of code longer than TeX can read is
+    broken into several. Nothing is left out; the HTML page shows the text as written.""",
+)
+PDF_FALLBACK = _rule(
+    "pdf-fallback",
+    E,
+    "LaTeX could not typeset the report: the PDF is a plain-text fallback.",
+    """
+    When the TeX engine fails or runs past its timeout, exam-pdf still writes a PDF:
+    the cover, the findings, the reason LaTeX failed, and the report's text set as plain
+    preformatted text (figures named, not shown), marked as a fallback on every page and
+    in its metadata, with the sources embedded as in any archived PDF. The message gives
+    LaTeX's first error; fix what it names (or split a very long paragraph or table) and
+    build again.""",
+)

@@ -89,10 +89,11 @@ def small_tree(root: Path) -> Path:
     (fake / "figures").mkdir(parents=True)
     (fake / "figures" / "loss.png").write_text("this is not a PNG", "utf-8")
     (fake / "README.md").write_text(_answer_first(_template(), "![loss](figures/loss.png)"), "utf-8")
-    # An answer that breaks the TeX engine: one paragraph of ~1.7 MB.
-    words = " ".join(["model", "data", "docker", "pipeline"][i % 4] for i in range(270_000))
+    # An answer that breaks the TeX engine: a code token of 250,000 characters, longer than
+    # TeX can read in one line and with nowhere to break it. Built as a fallback PDF.
+    code = '```python\nkey = "' + "k" * 250_000 + '"\n```'
     (root / "latex-breaker").mkdir()
-    (root / "latex-breaker" / "README.md").write_text(_answer_first(_template(), words), "utf-8")
+    (root / "latex-breaker" / "README.md").write_text(_answer_first(_template(), code), "utf-8")
     (root / "no-report").mkdir()
     (root / "no-report" / "notes.txt").write_text("nothing to see", "utf-8")
     # Handed in, but not a report: failed rows, not skipped folders.
@@ -144,8 +145,9 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
     fake = entries["fake-figure"]
     assert fake["status"] == "findings" and fake["findings_by_rule"].get("image-unreadable") == 1
     assert (out / fake["dir"] / "report.pdf").is_file()
-    assert entries["latex-breaker"]["status"] == "failed"
+    assert entries["latex-breaker"]["status"] == "fallback"
     assert "LaTeX error" in entries["latex-breaker"]["reason"] and "too long" in entries["latex-breaker"]["reason"]
+    assert (out / entries["latex-breaker"]["dir"] / "report.pdf").is_file()
     # The log the reason names is in the batch's state folder, by its path there.
     log = entries["latex-breaker"]["reason"].rsplit("(full log: ", 1)[1].rstrip(")")
     assert log.startswith("work/") and (state_of(out) / log).is_file()
@@ -160,7 +162,8 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
         "reports": len(entries),
         "ok": 0,
         "findings": len(template_names()) + 1,
-        "failed": 4,
+        "fallback": 1,
+        "failed": 3,
         "skipped": 1,
     }
     # Blank templates have no group number: they are named after their folders, without clashes.
@@ -172,7 +175,7 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
     }
     # Non-TTY output: one line per report, then failures, skips and the summary.
     assert result.stdout.count("] ") >= len(entries)
-    assert "no-report" in result.stdout and "4 failed" in result.stdout
+    assert "no-report" in result.stdout and "1 fallback, 3 failed" in result.stdout
     assert "Traceback" not in result.stdout
 
 
@@ -195,7 +198,7 @@ def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subpr
     data = manifest(out)
     rows = list(csv.DictReader((out / "summary.csv").read_text("utf-8").splitlines()))
     assert [r["source"] for r in rows] == [e["source"] for e in data["reports"]]
-    assert {r["status"] for r in rows} == {"findings", "failed"}
+    assert {r["status"] for r in rows} == {"findings", "fallback", "failed"}
     page = (out / "index.html").read_text("utf-8")
     links = _Links()
     links.feed(page)

@@ -628,7 +628,9 @@ def test_one_megabyte_word_ends_in_time(tmp_path: Path) -> None:
     run = exam_pdf("build", folder, "--timeout", TEX_TIMEOUT)
     assert_clean_outcome(run)
     assert run.seconds < BUILD_BOUND
-    assert run.code == 2 or (folder / "report.pdf").is_file()
+    # Every group gets a PDF (issue 17): typeset, its .tex lines and paragraphs bounded,
+    # or else the plain-text fallback.
+    assert run.code in (0, 1) and (folder / "report.pdf").is_file(), run.stderr
     assert "w" * 1000 in (folder / "report.html").read_text()  # the HTML is written first, in full
 
 

@@ -307,8 +307,9 @@ def test_pdf_without_xelatex_says_what_to_install(small_report: Path, tmp_path: 
     assert not (small_report / "report.pdf").exists()
 
 
-def test_pdf_latex_error_is_one_line_and_the_log_is_kept(small_report: Path, tmp_path: Path) -> None:
-    # An engine that fails the way TeX does: an error in the log, exit code 1.
+def test_pdf_latex_error_is_one_finding_and_the_log_is_kept(small_report: Path, tmp_path: Path) -> None:
+    # An engine that fails the way TeX does: an error in the log, exit code 1. It fails on
+    # the fallback's own LaTeX too, so the fallback PDF is written by fpdf2.
     engine = (
         'for a; do f="$a"; done\n'  # the last argument is the .tex file
         'b="${f%.tex}"\n'
@@ -318,21 +319,22 @@ def test_pdf_latex_error_is_one_line_and_the_log_is_kept(small_report: Path, tmp
     tools = fake_bin(tmp_path / "bin", {"xelatex": engine}, link=("latexmk", "perl"))
     cache = tmp_path / "cache"
     result = run("pdf", small_report, "--cache-dir", cache, env={"PATH": f"{tools}:/usr/bin:/bin"})
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "LaTeX error: Undefined control sequence." in lines[0]
-    log = re.search(r"full log: ([^)]+)\)", lines[0])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert not result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "pdf-fallback" in line]
+    assert "error pdf-fallback LaTeX error: Undefined control sequence." in line
+    log = re.search(r"full log: ([^)]+)\)", line)
     assert log and Path(log.group(1)).is_file(), "the full log stays in the build folder"
     assert Path(log.group(1)).is_relative_to(cache)
-    assert not (small_report / "report.pdf").exists()
+    assert "FALLBACK PDF" in PdfReader(small_report / "report.pdf").pages[0].extract_text()
 
 
 def test_pdf_engine_timeout_stops_the_build(small_report: Path, tmp_path: Path) -> None:
     tools = fake_bin(tmp_path / "bin", {"xelatex": "sleep 60\n"}, link=("latexmk", "perl"))
     result = run("pdf", small_report, "--timeout", "3", env={"PATH": f"{tools}:/usr/bin:/bin"}, timeout=60)
-    assert result.returncode == 2
-    assert result.stderr.strip() == "exam-pdf: error: the TeX engine did not finish within 3 s and was stopped"
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error pdf-fallback the TeX engine ran past its time limit and was stopped" in result.stdout
+    assert (small_report / "report.pdf").is_file()  # the fallback, its LaTeX stopped as well
 
 
 def test_a_character_without_font_is_marked_and_reported(make_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -140,6 +140,9 @@ CASES: dict[str, Case] = {
 COVERED_ELSEWHERE = {
     "glyph-missing": "only a PDF build finds characters no font has; covered by the PDF build tests",
     "report-too-large": "needs a report beyond a cap (thousands of blocks); covered by tests/test_linear.py",
+    "math-as-code": "only the LaTeX writer refuses a formula; covered by tests/test_failsoft.py",
+    "pdf-shortened": "only the LaTeX writer shortens text; covered by tests/test_failsoft.py",
+    "pdf-fallback": "only a failed TeX run makes a fallback PDF; covered by tests/test_failsoft.py",
 }
 
 

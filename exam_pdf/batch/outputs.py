@@ -26,6 +26,9 @@ INDEX = "index.html"
 MANIFEST_SCHEMA = 1
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RESERVED = {MANIFEST, SUMMARY, INDEX}
+#: A report's status: built without errors, built with rule errors, built as a fallback
+#: PDF (LaTeX failed: plain text, see the reason), not built.
+STATUSES = ("ok", "findings", "fallback", "failed")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -106,7 +109,7 @@ def clear_leftovers(out: Path) -> None:
 
 
 def totals(entries: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> dict[str, int]:
-    count = {status: sum(e["status"] == status for e in entries) for status in ("ok", "findings", "failed")}
+    count = {status: sum(e["status"] == status for e in entries) for status in STATUSES}
     return {"reports": len(entries), **count, "skipped": len(skipped)}
 
 

@@ -80,8 +80,10 @@ def timed_out(task: Task) -> str:
 
 def build(task: Task) -> dict[str, Any]:
     """Check and build one report into ``task.staging``; never raises."""
-    from exam_pdf.builders import build_html, build_pdf
+    from exam_pdf.builders import LOG_NOTE, build_html, build_pdf
+    from exam_pdf.builders.fallback import FALLBACK_TIMEOUT
     from exam_pdf.pipeline import check_report, model_source
+    from exam_pdf.rules import PDF_FALLBACK
     from exam_pdf.source import read_source
 
     started = time.monotonic()
@@ -94,12 +96,29 @@ def build(task: Task) -> dict[str, Any]:
         _describe(record, check_report(report))
         _, result = build_html(source, task.staging / "report.html", task.work, task.notes, task.edition)
         remaining = max(5, math.ceil(task.timeout - (time.monotonic() - started)))
+        # What is left is shared: a quarter (at most FALLBACK_TIMEOUT) is kept for the
+        # fallback PDF, so that it is made before the pool's deadline when LaTeX fails.
+        reserve = min(FALLBACK_TIMEOUT, remaining / 4)
         _, result, extra = build_pdf(
-            source, task.staging / "report.pdf", task.work, task.notes, task.edition, timeout=remaining, fresh=False
+            source,
+            task.staging / "report.pdf",
+            task.work,
+            task.notes,
+            task.edition,
+            timeout=max(5, remaining - reserve),
+            fresh=False,
+            fallback_timeout=max(5, reserve),
         )
         _describe(record, result, extra)
         _describe_pdf(record, task.staging)
-        record["status"] = "findings" if record["errors"] else "ok"
+        fallback = next((f for f in extra if f.rule is PDF_FALLBACK), None)
+        if fallback is not None:
+            # Built, but not typeset: counted apart from ok, findings and failed. The log's
+            # path is left out: a batch removes the work folder of a report it built.
+            record["status"] = "fallback"
+            record["reason"] = LOG_NOTE.sub("", fallback.message)
+        else:
+            record["status"] = "findings" if record["errors"] else "ok"
         shutil.rmtree(task.work, ignore_errors=True)
     except BuildTimeout:
         record["reason"] = timed_out(task)

@@ -20,11 +20,13 @@ from urllib.parse import quote
 
 from exam_pdf import __version__
 from exam_pdf.archive import COURSE, Metadata, SourceFile, finish
+from exam_pdf.builders.fallback import FALLBACK_TIMEOUT
 from exam_pdf.dates import source_date
+from exam_pdf.errors import BuildError, BuildTimeout
 from exam_pdf.findings import Finding
 from exam_pdf.images import MAX_IMAGE_BYTES
 from exam_pdf.pipeline import CheckResult
-from exam_pdf.rules import GLYPH_MISSING
+from exam_pdf.rules import GLYPH_MISSING, PDF_FALLBACK
 from exam_pdf.sandbox import sphinx_sandbox
 from exam_pdf.source import Source
 
@@ -40,11 +42,25 @@ def templates_dir() -> Path:
 
 
 def default_work_dir(report: Path) -> Path:
-    """``.exam-pdf-cache/`` beside the report when writable, else the user's cache folder."""
+    """``.exam-pdf-cache/`` beside the report when it can be, else a folder in the user's cache.
+
+    A symlink under that name (committed with the report) would point the build at any
+    folder, and a file under it (committed by mistake) would stop it: with either, or
+    where the report's folder is read-only, the work goes to the user's cache instead.
+    The folder beside the report gets a ``.gitignore`` of ``*`` (as pytest's and ruff's
+    caches do), so that it never shows in ``git status``.
+    """
     beside = report.parent / ".exam-pdf-cache"
-    # A symlink here (committed with the report) would point the build at any folder.
-    if os.access(report.parent, os.W_OK) and not beside.is_symlink():
-        return beside
+    if os.access(report.parent, os.W_OK) and not beside.is_symlink() and (beside.is_dir() or not beside.exists()):
+        try:
+            beside.mkdir(exist_ok=True)
+            ignore = beside / ".gitignore"
+            if not ignore.is_file() or ignore.is_symlink():
+                ignore.unlink(missing_ok=True)
+                ignore.write_text("# made by exam-pdf: its work folder is never committed\n*\n")
+            return beside
+        except OSError:
+            pass  # another process, a full disk: the user's cache is as good
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "exam-pdf" / hashlib.sha256(str(report).encode()).hexdigest()[:16]
 
@@ -126,7 +142,7 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str,
     # runs as TeX, a symlink reads outside) are removed, symlinks unlinked, never followed.
     for stale in ([src, work / "doctrees"] if fresh else []) + [work / builder]:
         _remove(stale)
-    src.mkdir(parents=True, exist_ok=True)
+    make_folder(src)
     index = src / "index.md"
     if not index.exists() or index.read_bytes() != source.raw:
         index.write_bytes(source.raw)
@@ -158,6 +174,7 @@ def build_html(
     repo_url: str = "",
 ) -> tuple[Path, CheckResult]:
     """Write ``out`` (one HTML file; figures and linked files referenced relative to it)."""
+    ensure_writable(out)
     app = _sphinx(source, work, "html", notes, edition, fresh, repo_url)
     result: CheckResult = app.env.exam_pdf_results["index"]
     page = (work / "html" / "index.html").read_text("utf-8")
@@ -165,12 +182,12 @@ def build_html(
     # (which still resolves inside) must not make the copy below land outside ``out``.
     originals = {name: _inside(source.folder, uri) for name, uri in getattr(app.env, "exam_pdf_figures", {}).items()}
     page = _relink_figures(page, originals)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out.parent)
     if out.parent.resolve() != source.folder:
         # Linked files of the report folder are copied too: the page links them relatively.
         for original in set(originals.values()) | set(getattr(app.env, "exam_pdf_linked", ())):
             target = out.parent / original
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(target.parent)
             shutil.copyfile(source.folder / original, target)
     _atomic_write(out, page.encode("utf-8"))
     return out, result
@@ -200,10 +217,18 @@ def build_pdf(
     timeout: float = 120,
     fresh: bool = True,
     repo_url: str = "",
+    fallback_timeout: float = FALLBACK_TIMEOUT,
 ) -> tuple[Path, CheckResult, list[Finding]]:
+    """Write the archival PDF ``out``; returns it, the check result and the PDF's own findings.
+
+    When the TeX engine fails on the report (an error, or past ``timeout``), a fallback
+    PDF is written instead (:mod:`exam_pdf.builders.fallback`), with a ``pdf-fallback``
+    finding that gives the reason: every report gets a PDF.
+    """
     from exam_pdf.builders.engine import compile_pdf, missing_characters, require_tex
 
     require_tex()
+    ensure_writable(out)
     app = _sphinx(source, work, "latex", notes, edition, fresh, repo_url)
     result: CheckResult = app.env.exam_pdf_results["index"]
     found = [
@@ -216,28 +241,88 @@ def build_pdf(
         )
         for char, line in getattr(app.builder, "exam_glyph_lines", [])
     ]
+    found += [
+        Finding(rule, rule.severity, None, line, message)
+        for rule, line, message in getattr(app.builder, "exam_tex_findings", [])
+    ]
     tex = work / "latex" / "report.tex"
     date, _ = source_date(source.path)
-    pdf = compile_pdf(tex, timeout=timeout, source_date_epoch=int(date.timestamp()))
-    for char in missing_characters(tex.with_suffix(".log")):
-        found.append(
-            Finding(GLYPH_MISSING, GLYPH_MISSING.severity, None, None, f"the TeX engine could not print '{char}'")
-        )
     files = [SourceFile(source.path.name, source.raw)]
     for name in sorted(getattr(app.env, "exam_pdf_sources", ())):
         path = source.folder / name
         if path.stat().st_size > MAX_IMAGE_BYTES:
             continue  # over the figure cap (image-unreadable): not read into memory and the PDF
         files.append(SourceFile(name, path.read_bytes()))
-    final = finish(pdf.read_bytes(), metadata(result, date), files)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pdf = compile_pdf(tex, timeout=timeout, source_date_epoch=int(date.timestamp())).read_bytes()
+    except BuildError as exc:
+        reason = fallback_reason(exc)
+        # Never longer than the engine was given: --timeout 10 means 10 s for each TeX run.
+        pdf = _fallback(source, work, notes, edition, result, found, reason, date, min(fallback_timeout, timeout))
+        log = LOG_NOTE.search(str(exc))  # where the log is, for the one who built it (not in the PDF)
+        found.append(Finding(PDF_FALLBACK, PDF_FALLBACK.severity, None, None, reason + (log.group() if log else "")))
+        final = finish(pdf, metadata(result, date, fallback=reason), files)
+    else:
+        for char in missing_characters(tex.with_suffix(".log")):
+            found.append(
+                Finding(GLYPH_MISSING, GLYPH_MISSING.severity, None, None, f"the TeX engine could not print '{char}'")
+            )
+        final = finish(pdf, metadata(result, date), files)
+        shutil.rmtree(work / "latex", ignore_errors=True)  # the engine's folder goes; its log stays only on failure
+    make_folder(out.parent)
     _atomic_write(out, final)
-    shutil.rmtree(work / "latex", ignore_errors=True)  # the engine's folder goes; its log stays only on failure
     return out, result, found
 
 
-def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
-    """The archive metadata of a checked report."""
+#: The engine's "(full log: ...)" at the end of an error.
+LOG_NOTE = re.compile(r" \(full log: [^)]*\)$")
+
+
+def fallback_reason(exc: BuildError) -> str:
+    """Why LaTeX failed, in one line that depends neither on the machine's load nor on paths."""
+    if isinstance(exc, BuildTimeout):
+        return "the TeX engine ran past its time limit and was stopped"
+    return LOG_NOTE.sub("", " ".join(str(exc).split()))
+
+
+def _fallback(
+    source: Source,
+    work: Path,
+    notes: bool,
+    edition: str,
+    result: CheckResult,
+    found: list[Finding],
+    reason: str,
+    date: dt.datetime,
+    timeout: float,
+) -> bytes:
+    """The fallback PDF's bytes (the report's text from Sphinx's text builder, else its Markdown)."""
+    from exam_pdf.builders.fallback import Cover, make
+    from exam_pdf.formats import finding_line, summary_line
+    from exam_pdf.sphinxext.latex import _members
+
+    try:
+        _sphinx(source, work, "text", notes, edition, fresh=False)
+        text = (work / "text" / "index.txt").read_text("utf-8")
+    except Exception:
+        text = source.raw.decode("utf-8", "replace")
+    report = result.report
+    cover = Cover(
+        title=report.title or "Exam report",
+        course="02476 Machine Learning Operations, DTU",
+        group=report.group or "?",
+        students=_members(report) or "(no study numbers given)",
+        edition=report.edition.name if report.edition else "unknown",
+        date=date.strftime("%Y-%m-%d"),
+        check=summary_line(result),
+        reason=reason,
+    )
+    lines = [finding_line(result, f) for f in sorted(result.findings + found, key=lambda f: f.sort_key)]
+    return make(cover, lines, text, work / "fallback", timeout, int(date.timestamp()))
+
+
+def metadata(result: CheckResult, date: dt.datetime, fallback: str = "") -> Metadata:
+    """The archive metadata of a checked report (``fallback``: why LaTeX failed, for a fallback PDF)."""
     from exam_pdf.formats import summary_line
 
     report = result.report
@@ -247,16 +332,40 @@ def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
         title=f"{report.title or 'Exam report'} (group {group})",
         author=", ".join(report.student_ids),
         subject=f"{COURSE}, exam report, template edition {edition}",
-        keywords=f"02476, MLOps, exam report, group {group}, edition {edition}",
+        keywords=f"02476, MLOps, exam report, group {group}, edition {edition}" + (", fallback" if fallback else ""),
         date=date,
         group=group,
         edition=edition,
         check=summary_line(result),
+        fallback=fallback,
     )
 
 
+def make_folder(path: Path) -> None:
+    """Create ``path`` and its parents; a file in the way (or any OS error) is a BuildError (exit 2)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise BuildError(f"cannot make the folder {path}: a file is in the way") from None
+    except NotADirectoryError:
+        blocker = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), path)
+        raise BuildError(f"cannot make the folder {path}: {blocker} is a file, not a folder") from None
+    except OSError as exc:
+        raise BuildError(f"cannot make the folder {path}: {exc.strerror or exc}") from None
+
+
+def ensure_writable(path: Path) -> None:
+    """BuildError (one line, exit 2) when a folder is where the file ``path`` is to be written."""
+    if path.is_dir() and not path.is_symlink():
+        raise BuildError(f"cannot write {path}: a folder is in the way")
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` through a temporary file; a folder in the way is a BuildError (exit 2)."""
+    ensure_writable(path)
     tmp = path.with_name(f".{path.name}.tmp")
+    if tmp.is_dir() and not tmp.is_symlink():
+        raise BuildError(f"cannot write {path}: a folder named {tmp.name} is in the way")
     tmp.unlink(missing_ok=True)  # never write through a symlink planted under this name
     try:
         tmp.write_bytes(data)

@@ -1,10 +1,14 @@
 """exam-pdf's LaTeX translator: every character printable, nothing unescaped that could run.
 
 Sphinx escapes text, but math is passed to TeX as written. A report's math is
-only passed on when every control sequence in it is on an allowlist of math
-commands and its braces balance; anything else (``\\input``, ``\\write18``,
-``\\def``, ``\\catcode``, ``^^`` escapes) is printed as code instead. Raw HTML
-from the report is printed as its text.
+only passed on when it keeps to a strict grammar (:mod:`exam_pdf.sphinxext.texmath`:
+allowlisted commands, balanced braces, no mode switches, bounded environments);
+anything else (``\\input``, ``\\write18``, ``\\)``, ``^^`` escapes) is printed as
+code instead, with a ``math-as-code`` finding. Raw HTML from the report is printed
+as its text. What TeX cannot take at all is cut down to size: a heading longer than
+:data:`HEADING_MAX` characters is shortened (its full text follows as a paragraph),
+and no line of the .tex file is longer than :data:`LINE_MAX` (TeX stops at a line
+longer than its buffer, 200,000 bytes).
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ from sphinx.writers.latex import LaTeXTranslator
 from exam_pdf.builders.engine import LINE_MARK
 from exam_pdf.builders.preamble import END_OF_DUMP
 from exam_pdf.parse import REPORT_HTML
+from exam_pdf.rules import MATH_AS_CODE, PDF_SHORTENED, Rule
 from exam_pdf.sphinxext.glyphs import MONO_FONT, GlyphPlan, no_glyph, preamble, route
 from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT
+from exam_pdf.sphinxext.texlines import HEADING_MAX, PARAGRAPH_MAX, break_long_lines, shorten
+from exam_pdf.sphinxext.texmath import refusal
 
 #: Control characters (a stray form feed or escape pasted from a terminal) stop TeX with
 #: "invalid character"; they are shown as a marked code point instead, never dropped.
@@ -49,52 +56,10 @@ _BLOCKS = (
 if TYPE_CHECKING:
     from exam_pdf.model import Report
 
-_GREEK = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho "
-    "varrho sigma varsigma tau upsilon phi varphi chi psi omega "
-    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-)
-_OPERATORS = (
-    "frac dfrac tfrac sqrt sum prod int iint oint lim limsup liminf sup inf max min arg argmax argmin log ln exp "
-    "sin cos tan sinh cosh tanh det dim ker Pr mathbb mathbf mathrm mathcal mathit mathsf mathtt boldsymbol "
-    "text textbf textit operatorname left right big Big bigg Bigg middle cdot cdots ldots dots vdots ddots times "
-    "div pm mp leq geq le ge neq ne approx sim simeq equiv propto infty partial nabla forall exists in notin "
-    "subset subseteq supset supseteq cup cap setminus emptyset varnothing to rightarrow leftarrow Rightarrow "
-    "Leftarrow leftrightarrow Leftrightarrow mapsto implies iff hat bar tilde vec dot ddot overline underline "
-    "widehat widetilde overbrace underbrace quad qquad top intercal circ star ast bullet oplus otimes odot "
-    "langle rangle lceil rceil lfloor rfloor vert Vert mid parallel perp angle prime ell hbar Re Im binom "
-    "begin end matrix pmatrix bmatrix vmatrix cases aligned align split array displaystyle textstyle "
-    "scriptstyle limits nolimits lbrace rbrace backslash colon not neg land lor wedge vee ll gg log"
-)
-SAFE_MATH_COMMANDS = frozenset((_GREEK + " " + _OPERATORS).split())
-_MATH_ENVIRONMENTS = frozenset({"matrix", "pmatrix", "bmatrix", "vmatrix", "cases", "aligned", "array", "split"})
-_CONTROL = re.compile(r"\\([a-zA-Z@]+|.)")
 
-
-def math_is_safe(tex: str) -> bool:
-    """True when ``tex`` uses only allowlisted commands, balanced braces and no TeX tricks."""
-    # A bare % (also after \\) would comment out the closing \) and leave math mode open.
-    if "^^" in tex or "#" in tex or "%" in _CONTROL.sub("", tex) or len(tex) > 5000:
-        return False
-    depth = 0
-    for char in _CONTROL.sub("", tex):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    if depth:
-        return False
-    for match in _CONTROL.finditer(tex):
-        name = match.group(1)
-        if len(name) == 1 and not name.isalpha():
-            if name in "{}_&$%,;:! |\\^.[]()<>/-":
-                continue
-            return False
-        if name not in SAFE_MATH_COMMANDS:
-            return False
-    for env in re.findall(r"\\(?:begin|end)\s*\{([^}]*)\}", tex):
-        if env not in _MATH_ENVIRONMENTS:
-            return False
-    return True
+def math_is_safe(tex: str, display: bool = False) -> bool:
+    """True when ``tex`` keeps to the strict math grammar of :mod:`exam_pdf.sphinxext.texmath`."""
+    return refusal(tex, display) is None
 
 
 _LONG = 24
@@ -122,8 +87,12 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         self._line: int | None = None
         self._marked: int | None = None
         self.glyph_lines: list[tuple[str, int | None]] = []
+        #: Findings about the PDF only: (rule, report line, message).
+        self.tex_findings: list[tuple[Rule, int | None, str]] = []
+        self._full_heading: str | None = None
         super().__init__(document, builder, theme)
         builder.exam_glyph_lines = self.glyph_lines
+        builder.exam_tex_findings = self.tex_findings
         self.elements.setdefault("exam_summary", "")
         self.elements["exam"] = self._title_page(builder)
         self.elements["exam_end_of_dump"] = END_OF_DUMP
@@ -143,8 +112,17 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             report = result.report
             edition = report.edition
             date, _ = source_date(report.path)
+            title = shorten(report.title or "Exam report")
+            if title != report.title and report.title:
+                self.tex_findings.append(
+                    (
+                        PDF_SHORTENED,
+                        None,
+                        f"the title ({len(report.title)} characters) is shortened on the cover, given in full below",
+                    )
+                )
             fields.update(
-                title=report.title or "Exam report",
+                title=title,
                 group=report.group or "?",
                 students=_members(report) or "(no study numbers given)",
                 edition=f"{edition.name}" if edition else "unknown",
@@ -196,7 +174,30 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             # A question's heading, its prompt and the answer's first lines start on the same
             # page: a prompt alone at the foot of a page, its answer overleaf, reads badly.
             self.body.append("\n\\needspace{10\\baselineskip}\n")
+        text = node.astext()
+        if isinstance(node.parent, nodes.section) and len(text) > HEADING_MAX:
+            # TeX sets a heading in one unbreakable box and again in the bookmarks: one of
+            # thousands of characters takes it minutes. The heading is shortened; its full
+            # text follows it as a paragraph.
+            node.clear()
+            node += nodes.Text(shorten(text))
+            if self.this_is_the_title:  # the report's title: on the cover (see _title_page)
+                self.body.append(self._full_text(text))
+            else:
+                self._full_heading = text
+                self.tex_findings.append(
+                    (PDF_SHORTENED, self._line, f"a heading of {len(text)} characters is shortened in the PDF")
+                )
         super().visit_title(node)
+
+    def depart_title(self, node: nodes.Element) -> None:
+        super().depart_title(node)
+        if self._full_heading is not None:
+            self.body.append(self._full_text(self._full_heading))
+            self._full_heading = None
+
+    def _full_text(self, heading: str) -> str:
+        return "\n\\sphinxAtStartPar\n\\textit{" + self.encode(heading) + "}\n\\par\n"
 
     def visit_literal_block(self, node: nodes.Element) -> None:
         start = len(self.body)
@@ -206,15 +207,21 @@ class ExamLaTeXTranslator(LaTeXTranslator):
             for index in range(start, len(self.body)):
                 self.body[index] = self._route(_visible_controls(self.body[index]), MONO_FONT)
 
+    def _math_refused(self, node: nodes.Element, display: bool) -> bool:
+        why = refusal(node.astext(), display)
+        if why is not None:
+            self.tex_findings.append((MATH_AS_CODE, self._line, f"a formula is shown as code: {why}"))
+        return why is not None
+
     def visit_math(self, node: nodes.Element) -> None:
-        if math_is_safe(node.astext()):
+        if not self._math_refused(node, display=False):
             super().visit_math(node)
             return
         self.body.append(r"\sphinxcode{\sphinxupquote{" + self.encode("$" + node.astext() + "$") + "}}")
         raise nodes.SkipNode
 
     def visit_math_block(self, node: nodes.Element) -> None:
-        if math_is_safe(node.astext()):
+        if not self._math_refused(node, display=True):
             super().visit_math_block(node)
             return
         self.body.append("\n\\begin{sphinxVerbatim}[commandchars=\\\\\\{\\}]\n")
@@ -237,7 +244,16 @@ class ExamLaTeXTranslator(LaTeXTranslator):
 
     def astext(self) -> str:
         self.elements["preamble"] = self.elements.get("preamble", "") + "\n" + preamble(self.glyphs)
-        return super().astext()
+        tex, broken, split = break_long_lines(super().astext())
+        for length, pieces in broken:
+            self.tex_findings.append(
+                (PDF_SHORTENED, None, f"a code line of {length} characters is broken into {pieces} lines")
+            )
+        for length in split:
+            self.tex_findings.append(
+                (PDF_SHORTENED, None, f"a paragraph of {length} characters is set as several of {PARAGRAPH_MAX}")
+            )
+        return tex
 
 
 def html_text(markup: str) -> str:
