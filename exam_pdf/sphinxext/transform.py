@@ -1,8 +1,9 @@
 """The read-time transform: run the checks on the doctree and show their findings in it.
 
 For a page that is a report it
-- replaces figures that are missing, outside the report or unusable by a framed
-  placeholder, and (in exam-pdf's own builds) points the others at normalised copies;
+- replaces figures that are missing, outside the report or do not decode by a framed
+  placeholder, and (in exam-pdf's own builds) points the others at normalised copies
+  (a misnamed JPEG or a GIF is shown: what decodes is shown, as a browser shows it);
 - sets each prompt apart (a container with class ``exam-prompt``);
 - turns the checklist's ``[x]``, ``[ ]`` and ``[-]`` into check boxes;
 - inserts a status note after each answer and a summary near the top.
@@ -13,6 +14,7 @@ engine as ``exam-pdf check``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -98,14 +100,61 @@ def show_images(
         if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
             sources.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
         found = inspect(where)
+        if found.usable and found.path is not None and image_dir is not None:
+            try:
+                name = figures.normalise(found, image_dir)
+            except figures.DamagedFigure as damaged:  # a placeholder, never a crash
+                found = dataclasses.replace(found, decoded=False, detail=str(damaged))
+            else:
+                image["uri"] = "/" + uri_prefix + "/" + name
+                originals[name] = uri
         if not found.usable or found.path is None:
             image.replace_self(placeholder(uri, found.detail, inline=isinstance(image.parent, nodes.TextElement)))
             continue
-        if image_dir is not None:
-            name = figures.normalise(found, image_dir)
-            image["uri"] = "/" + uri_prefix + "/" + name
-            originals[name] = uri
         image["exam_original"] = uri
+    for image in list(document.findall(nodes.image)):
+        own_line(image)
+
+
+#: Ends the line before a figure, or starts a new one after it (latex_templates/exampdf.sty).
+OWN_LINE = "\\examownline{}"
+
+
+def own_line(image: nodes.image) -> None:
+    """Set a figure that shares its paragraph with text (or another figure) on a line of its own.
+
+    ``Here is our build history:`` followed on the next line by ``![..](build.png)`` is one
+    Markdown paragraph: TeX would set the figure, as wide as the text, after the sentence and
+    past the right margin. The HTML does the same with CSS (``img { display: block }``).
+    An image that is the only content of a link moves with its link.
+    """
+    unit: nodes.Element = image
+    if isinstance(image.parent, nodes.reference) and len(image.parent.children) == 1:
+        unit = image.parent
+    paragraph = unit.parent
+    if not isinstance(paragraph, nodes.paragraph):
+        return
+    index = paragraph.index(unit)
+    if _has_content(paragraph.children[index + 1 :]):
+        paragraph.insert(index + 1, _own_line_mark())
+    before = paragraph.children[:index]
+    if _has_content(before) and not _is_own_line_mark(before[-1]):
+        paragraph.insert(index, _own_line_mark())
+
+
+def _own_line_mark() -> nodes.raw:
+    return nodes.raw("", OWN_LINE, format="latex", exam_pdf_own=True)
+
+
+def _is_own_line_mark(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.raw) and node.get("exam_pdf_own") and node.astext() == OWN_LINE
+
+
+def _has_content(siblings: list[nodes.Node]) -> bool:
+    """Anything but white space and the marks set here: text, another figure, a link."""
+    return any(
+        not (isinstance(node, nodes.Text) and not node.strip()) and not _is_own_line_mark(node) for node in siblings
+    )
 
 
 def _split_html_images(raw: nodes.raw) -> None:
