@@ -219,15 +219,19 @@ def build_pdf(
         if path.stat().st_size > MAX_IMAGE_BYTES:
             continue  # over the figure cap (image-unreadable): not read into memory and the PDF
         files.append(SourceFile(name, path.read_bytes()))
-    final = finish(pdf.read_bytes(), metadata(result, date), files)
+    final = finish(pdf.read_bytes(), metadata(result, date, notes), files)
     out.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(out, final)
     shutil.rmtree(work / "latex", ignore_errors=True)  # the engine's folder goes; its log stays only on failure
     return out, result, found
 
 
-def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
-    """The archive metadata of a checked report."""
+#: The check entry of a clean copy's metadata: every PDF has the key, a clean copy not the result.
+NO_CHECK = "not included (a clean copy, built without notes)"
+
+
+def metadata(result: CheckResult, date: dt.datetime, notes: bool = True) -> Metadata:
+    """The archive metadata of a checked report; a clean copy carries no check result."""
     from exam_pdf.formats import summary_line
 
     report = result.report
@@ -241,7 +245,7 @@ def metadata(result: CheckResult, date: dt.datetime) -> Metadata:
         date=date,
         group=group,
         edition=edition,
-        check=summary_line(result),
+        check=summary_line(result) if notes else NO_CHECK,
     )
 
 

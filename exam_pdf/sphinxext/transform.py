@@ -24,7 +24,7 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
 from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
-from exam_pdf.findings import Finding
+from exam_pdf.findings import Finding, status
 from exam_pdf.formats import count, limit_text
 from exam_pdf.images import inspect, resolve
 from exam_pdf.model import Question, Report
@@ -143,7 +143,7 @@ def own_line(image: nodes.image) -> None:
 
 
 def _own_line_mark() -> nodes.raw:
-    return nodes.raw("", OWN_LINE, format="latex", exam_pdf_own=True)
+    return _latex(OWN_LINE)
 
 
 def _is_own_line_mark(node: nodes.Node) -> bool:
@@ -288,6 +288,11 @@ def add_notes(result: CheckResult) -> None:
         target += note_for(result, question)
 
 
+def _latex(tex: str) -> nodes.raw:
+    """A piece of LaTeX written by exam-pdf itself (never by a report); HTML leaves it out."""
+    return nodes.raw("", tex, format="latex", exam_pdf_own=True)
+
+
 def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int]) -> nodes.table:
     table = nodes.table(classes=["exam-table"])
     group = nodes.tgroup(cols=len(headers))
@@ -309,19 +314,41 @@ def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[
 
 
 def add_summary(result: CheckResult) -> None:
+    """The summary near the top: the verdict, findings about the whole report and the
+    checklist first (the PDF's cover page), then the table of questions (its next page)."""
     report = result.report
     box = exam_summary()
     edition = report.edition
-    about = f"Template edition {edition.name} ({edition.detected_by})." if edition else ""
+    about = f" Template edition {edition.name} ({edition.detected_by})." if edition else ""
+    overall = status(result.findings)
     box += nodes.paragraph(
         "",
         "",
         nodes.strong("", "Compliance summary. "),
-        nodes.Text(
-            f"{result.passed} of {len(report.answered_questions)} questions pass; "
-            f"{result.errors} errors, {result.warnings} warnings. {about}"
+        nodes.inline(
+            "",
+            f"{result.passed} of {count(len(report.answered_questions), 'question')} pass; "
+            f"{count(result.errors, 'error')}, {count(result.warnings, 'warning')}.",
+            classes=[f"exam-status-{overall}"],
         ),
+        nodes.Text(about),
     )
+    general = [f for f in result.findings if f.question is None]
+    if general:
+        box += nodes.paragraph("", "Findings about the whole report:")
+        box += _finding_list(general)
+    if report.checklist:
+        groups: dict[str, list[int]] = {}
+        for item in report.checklist:
+            counts = groups.setdefault(item.group, [0, 0, 0])
+            counts[["checked", "not-applicable", "unchecked"].index(item.state.value)] += 1
+        box += _latex(f"\\examsummarypart{{{len(groups) + 3}}}")  # the heading stays with its table
+        box += nodes.paragraph("", "", nodes.strong("", "Checklist."))
+        box += _table(
+            ["Part", "Checked", "Not applicable", "Unchecked"],
+            [[group, *map(str, counts)] for group, counts in groups.items()],
+            [30, 10, 10, 10],
+        )
     rows: list[list[nodes.Node | str]] = []
     for question in report.answered_questions:
         state = result.status_of(question)
@@ -334,24 +361,10 @@ def add_summary(result: CheckResult) -> None:
                 nodes.inline("", state, classes=[f"exam-status-{state}"]),
             ]
         )
+    # In the PDF the table starts the next page, unless it fits below the checklist (a short report).
+    box += _latex(f"\\examsummarypart{{{len(rows) + 4}}}")
+    box += nodes.paragraph("", "", nodes.strong("", "Questions."))
     box += _table(["Question", "Words", "Limit", "Images", "Status"], rows, [10, 10, 30, 10, 10])
-    general = [f for f in result.findings if f.question is None]
-    if general:
-        box += nodes.paragraph("", "Findings about the whole report:")
-        box += _finding_list(general)
-    if report.checklist:
-        groups: dict[str, list[int]] = {}
-        for item in report.checklist:
-            counts = groups.setdefault(item.group, [0, 0, 0])
-            counts[["checked", "not-applicable", "unchecked"].index(item.state.value)] += 1
-        # Keep the heading with its table on one page.
-        box += nodes.raw("", "\\needspace{7\\baselineskip}", format="latex", exam_pdf_own=True)
-        box += nodes.paragraph("", "", nodes.strong("", "Checklist."))
-        box += _table(
-            ["Part", "Checked", "Not applicable", "Unchecked"],
-            [[group, *map(str, counts)] for group, counts in groups.items()],
-            [30, 10, 10, 10],
-        )
     first = report.document.next_node(nodes.section)
     if first is not None:
         first.insert(1, box)
