@@ -117,7 +117,7 @@ def show_images(
 
 
 #: Ends the line before a figure, or starts a new one after it (latex_templates/exampdf.sty).
-OWN_LINE = "\\examownline{}"
+OWN_LINE = "\\examownline "  # the space ends the command name; TeX drops it
 
 
 def own_line(image: nodes.image) -> None:
