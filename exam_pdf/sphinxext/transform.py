@@ -293,8 +293,12 @@ def _latex(tex: str) -> nodes.raw:
     return nodes.raw("", tex, format="latex", exam_pdf_own=True)
 
 
-def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int]) -> nodes.table:
-    table = nodes.table(classes=["exam-table"])
+def _table(
+    headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int], fixed: bool = False
+) -> nodes.table:
+    """``fixed``: the columns get ``widths`` (relative) and the table the full line, so that no
+    cell wraps (the LaTeX writer otherwise gives each column an equal share of at most a fifth)."""
+    table = nodes.table(classes=["exam-table", "colwidths-given"] if fixed else ["exam-table"])
     group = nodes.tgroup(cols=len(headers))
     table += group
     for width in widths:
@@ -364,7 +368,7 @@ def add_summary(result: CheckResult) -> None:
     # In the PDF the table starts the next page, unless it fits below the checklist (a short report).
     box += _latex(f"\\examsummarypart{{{len(rows) + 4}}}")
     box += nodes.paragraph("", "", nodes.strong("", "Questions."))
-    box += _table(["Question", "Words", "Limit", "Images", "Status"], rows, [10, 10, 30, 10, 10])
+    box += _table(["Question", "Words", "Limit", "Images", "Status"], rows, [10, 10, 30, 10, 10], fixed=True)
     first = report.document.next_node(nodes.section)
     if first is not None:
         first.insert(1, box)
