@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CorpusArchive, corpus_ids
+from conftest import CORPUS, CorpusArchive, corpus_ids
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
@@ -402,11 +402,11 @@ INLINE_REPORT = "02476-MLOps-2026-Group-128__02476_project"
 
 
 @pytest.fixture(scope="module")
-def corpus_clean_copy(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (corpus_dir / INLINE_REPORT).is_dir():
-        pytest.skip(f"{INLINE_REPORT} not in the corpus")
+def corpus_clean_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (CORPUS / INLINE_REPORT).is_dir():
+        pytest.skip(f"{INLINE_REPORT} not in the corpus at {CORPUS}")
     out = tmp_path_factory.mktemp("corpus-clean")
-    result = run("build", corpus_dir / INLINE_REPORT, "--no-notes", "--out", out, "--cache-dir", out / "cache")
+    result = run("build", CORPUS / INLINE_REPORT, "--no-notes", "--out", out, "--cache-dir", out / "cache")
     assert result.returncode in (0, 1) and "internal error" not in result.stderr, result.stderr
     return out
 
