@@ -15,6 +15,11 @@ from pathlib import Path
 
 ALLOWED_SUFFIXES = (".png", ".jpg", ".jpeg")
 ALLOWED_FORMATS = ("PNG", "JPEG")
+#: The file suffixes that name each allowed format.
+SUFFIXES = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg")}
+#: What Pillow may decode: PNG and JPEG, and the other formats browsers show, converted to PNG.
+#: Nothing else is ever decoded (EPS would run Ghostscript, for one).
+DECODED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_IMAGE_PIXELS = 50_000_000  # e.g. 10000 x 5000; screenshots are far below
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -30,10 +35,14 @@ class ImageFile:
     detail: str = ""
     format: str | None = None
     size: tuple[int, int] | None = None
+    #: Set by :func:`inspect`: every pixel decoded, so the figure can be shown (a warning,
+    #: or an ``image-format`` error for a GIF, does not hide it).
+    decoded: bool = False
 
     @property
     def usable(self) -> bool:
-        return self.problem is None
+        """The figure can be shown (it decoded), whatever its name or format earns."""
+        return self.decoded
 
 
 def resolve(uri: str, folder: Path) -> ImageFile:
@@ -74,43 +83,49 @@ def _missing_detail(root: Path, relative: str) -> str:
 
 
 def inspect(found: ImageFile) -> ImageFile:
-    """Check that a resolved file is a PNG or JPEG that decodes within the caps."""
-    if not found.usable or found.path is None:
+    """Decode a resolved file fully, within the caps, and say how it may be shown.
+
+    The content decides, not the name: a JPEG named ``.png`` is shown (with an
+    ``image-misnamed`` warning), as GitHub and browsers show it. GIF, WebP and BMP,
+    which browsers show too, are shown converted to PNG but stay ``image-format``
+    errors (the template allows PNG and JPEG only). Anything that does not decode
+    completely, whatever the decoder raises, is ``image-unreadable``.
+    """
+    if found.problem is not None or found.path is None:
         return found
     path = found.path
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return dataclasses.replace(found, problem="image-unreadable", detail=f"cannot be read ({exc.strerror})")
     if size > MAX_IMAGE_BYTES:
         return dataclasses.replace(
             found, problem="image-unreadable", detail=f"{size} bytes is over the {MAX_IMAGE_BYTES} byte cap"
         )
-    from PIL import Image, UnidentifiedImageError  # only reports with images pay for Pillow
-
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-            kind = image.format or "unknown"
-            if width * height > MAX_IMAGE_PIXELS:
-                return dataclasses.replace(
-                    found,
-                    problem="image-unreadable",
-                    detail=f"{width}x{height} pixels is over the cap of {MAX_IMAGE_PIXELS}",
-                )
-            image.verify()
-    except UnidentifiedImageError:
+        kind, width, height = _decode(path)
+    except _OverCap as over:
+        return dataclasses.replace(found, problem="image-unreadable", detail=str(over))
+    except _Unsupported as other:
+        return dataclasses.replace(found, problem="image-format", detail=f"a {other} file; use PNG or JPEG")
+    except _NotAnImage:
         return dataclasses.replace(found, problem="image-unreadable", detail="not an image file")
-    except Exception as exc:  # Pillow raises many kinds for damaged files
-        return dataclasses.replace(found, problem="image-unreadable", detail=f"damaged image ({type(exc).__name__})")
-    result = dataclasses.replace(found, format=kind, size=(width, height))
+    except Exception as exc:  # any decoder failure is a damaged figure, never a crash
+        return dataclasses.replace(found, problem="image-unreadable", detail=f"damaged image ({_reason(exc)})")
+    result = dataclasses.replace(found, format=kind, size=(width, height), decoded=True)
     suffix = path.suffix.lower()
     if kind not in ALLOWED_FORMATS:
-        return dataclasses.replace(result, problem="image-format", detail=f"a {kind} file; use PNG or JPEG")
-    if suffix not in ALLOWED_SUFFIXES:
         return dataclasses.replace(
-            result, problem="image-format", detail=f"'{suffix}' files are not allowed; use .png, .jpg or .jpeg"
+            result,
+            problem="image-format",
+            detail=f"a {kind} file; shown converted to PNG here, but the template allows PNG and JPEG only",
         )
-    if (kind == "PNG") != (suffix == ".png"):
+    if suffix not in SUFFIXES[kind]:
+        right = " or ".join(SUFFIXES[kind])
         return dataclasses.replace(
-            result, problem="image-format", detail=f"a {kind} file named '{path.name}'; fix the file name"
+            result,
+            problem="image-misnamed",
+            detail=f"a {kind} file named '{path.name}'; it is shown, but name it with {right}",
         )
     return result
 
@@ -143,6 +158,68 @@ def inspect_once(found: ImageFile) -> ImageFile:
     else:
         _INSPECTED.move_to_end(key)
     return dataclasses.replace(known, uri=found.uri)
+
+
+class _OverCap(Exception):
+    """The image is larger than exam-pdf decodes."""
+
+
+class _Unsupported(Exception):
+    """An image format no browser shows (the message names it)."""
+
+
+class _NotAnImage(Exception):
+    """Pillow recognises no image format in the file."""
+
+
+def _decode(path: Path) -> tuple[str, int, int]:
+    """Open, verify and fully decode ``path``; return its format and size in pixels."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError  # only reports with images pay for Pillow
+
+    with warnings.catch_warnings():
+        # Pillow warns about oddities it copes with (palette transparency, EXIF);
+        # the caps below are exam-pdf's own, checked before anything is decoded.
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(path, formats=DECODED_FORMATS) as image:
+                # A camera's multi-picture JPEG is a JPEG whose first picture is the photo.
+                kind = "JPEG" if image.format == "MPO" else image.format or "unknown"
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise _OverCap(f"{width}x{height} pixels is over the cap of {MAX_IMAGE_PIXELS}")
+                image.verify()  # checksums and structure, where the format has them
+        except UnidentifiedImageError:
+            raise _identify(path) from None
+        except Image.DecompressionBombError:
+            raise _OverCap(f"over the cap of {MAX_IMAGE_PIXELS} pixels") from None
+        with Image.open(path, formats=DECODED_FORMATS) as image:
+            image.load()  # every pixel: broken data streams and truncated files fail here
+    return kind, width, height
+
+
+def _identify(path: Path) -> Exception:
+    """Name a format exam-pdf does not decode, reading only its header (nothing is decoded)."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(path) as image:
+                return _Unsupported(image.format or "unknown")
+        except UnidentifiedImageError:
+            return _NotAnImage()
+        except Exception:  # a header Pillow chokes on is no image exam-pdf shows
+            return _NotAnImage()
+
+
+def _reason(exc: BaseException) -> str:
+    """The decoder's own words, short: "OSError: broken data stream"."""
+    text = " ".join(str(exc).split())[:80]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def look_at(uri: str, folder: Path) -> ImageFile:

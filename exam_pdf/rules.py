@@ -114,7 +114,20 @@ IMAGE_FORMAT = _rule(
     "An image is not a PNG or JPEG.",
     """
     The template allows ``.png``, ``.jpg`` and ``.jpeg`` only. The format is read from
-    the file's content, so a renamed file is caught too.""",
+    the file's content, not its name. A GIF, WebP or BMP file (formats browsers show)
+    is still shown, converted to PNG, so the reader sees what GitHub shows; any other
+    format (TIFF, SVG, PDF, ...) is shown as a framed placeholder. Save the figure as
+    PNG or JPEG.""",
+)
+IMAGE_MISNAMED = _rule(
+    "image-misnamed",
+    W,
+    "An image's file name does not match its format.",
+    """
+    The file is a PNG or JPEG, but its name says otherwise (a JPEG named ``.png`` is
+    common: a screenshot tool or an export saved it so). GitHub and browsers read the
+    content and show it, and so does exam-pdf; the message names the real format.
+    Rename the file (and its reference) or save it again in the format its name says.""",
 )
 IMAGE_NOT_EMBEDDED = _rule(
     "image-not-embedded",
@@ -138,8 +151,10 @@ IMAGE_UNREADABLE = _rule(
     E,
     "An image file cannot be decoded.",
     """
-    The file is damaged, not an image, or larger than exam-pdf accepts (bytes or
-    pixels). It is shown as a framed placeholder in the PDF and HTML.""",
+    The file is damaged (every pixel is decoded, so a screenshot cut short by a failed
+    upload is caught even when its checksums are right), not an image, or larger than
+    exam-pdf accepts (bytes or pixels). It is shown as a framed placeholder in the PDF
+    and HTML.""",
 )
 IMAGE_HTML = _rule(
     "image-html",

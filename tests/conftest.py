@@ -9,6 +9,7 @@ Makefile installs both.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -132,3 +133,46 @@ def artifacts() -> Iterator[Path]:
     """A folder kept after the run (screenshots, PDFs to look at); ignored by git."""
     ARTIFACTS.mkdir(exist_ok=True)
     yield ARTIFACTS
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusArchive:
+    """One ``exam-pdf batch`` run over every corpus report and every blank template."""
+
+    root: Path
+    out: Path
+    result: subprocess.CompletedProcess[str]
+    corpus_untouched: bool
+    """The corpus's files kept their modification times and got no cache folder."""
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.out / "manifest.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def corpus_archive(tmp_path_factory: pytest.TempPathFactory) -> CorpusArchive:
+    """The whole corpus (linked, never copied or written into) and the templates, archived once
+    per session with ``-j 2`` (2-3 minutes): every test that needs built corpus reports reads this."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS}")
+    root = tmp_path_factory.mktemp("corpus") / "root"
+    root.mkdir()
+    for name in corpus_ids():
+        (root / name).symlink_to(CORPUS / name, target_is_directory=True)
+    for name in template_names():
+        (root / f"template-{name}").mkdir()
+        (root / f"template-{name}" / "README.md").write_text((TEMPLATES / f"{name}.md").read_text("utf-8"), "utf-8")
+    before = {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")}
+    out = root.parent / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "exam_pdf", "batch", str(root), "--out", str(out), "-j", "2"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
+    )
+    untouched = {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")} == before and not list(
+        CORPUS.rglob(".exam-pdf-cache")
+    )
+    return CorpusArchive(root, out, result, untouched)

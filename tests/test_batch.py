@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, TEMPLATES, corpus_ids, corpus_manifest, template_names
+from conftest import TEMPLATES, CorpusArchive, corpus_ids, corpus_manifest, template_names
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.latex
@@ -318,20 +318,9 @@ def test_group_clash_is_resolved_and_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_every_corpus_report_and_template_builds(corpus_archive: CorpusArchive) -> None:
     """Issue 3: every real report and every blank template to PDF and HTML, no manual help."""
-    if not CORPUS.is_dir():
-        pytest.skip("corpus not found")
-    root = tmp_path_factory.mktemp("corpus") / "root"
-    root.mkdir()
-    for name in corpus_ids():
-        (root / name).symlink_to(CORPUS / name, target_is_directory=True)
-    for name in template_names():
-        (root / f"template-{name}").mkdir()
-        (root / f"template-{name}" / "README.md").write_text(_template(name), "utf-8")
-    before = {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")}
-    out = root.parent / "out"
-    result = batch(str(root), "--out", str(out), "-j", "2")
+    result, out = corpus_archive.result, corpus_archive.out
     assert result.returncode == 0, result.stdout + result.stderr
     data = manifest(out)
     assert len(data["reports"]) == len(corpus_ids()) + len(template_names())
@@ -346,5 +335,4 @@ def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPa
         if guess:
             assert entry["questions"] == int(guess.split("-")[1].rstrip("q")), entry["folder"]
     # The corpus was only read.
-    assert {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")} == before
-    assert not list(CORPUS.rglob(".exam-pdf-cache"))
+    assert corpus_archive.corpus_untouched

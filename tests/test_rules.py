@@ -81,6 +81,10 @@ CASES: dict[str, Case] = {
         report_text(question(3, "Our bucket: ![bucket](figures/bucket.gif)")),
         figures={"figures/bucket.gif": png(fmt="GIF")},
     ),
+    "image-misnamed": Case(
+        report_text(question(3, "Our bucket: ![bucket](figures/bucket.png)")),
+        figures={"figures/bucket.png": png(fmt="JPEG")},
+    ),
     "image-not-embedded": Case(
         report_text(question(3, "See [our bucket](figures/bucket.png).")),
         figures={"figures/bucket.png": png()},

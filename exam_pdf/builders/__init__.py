@@ -261,13 +261,13 @@ def build_pdf(
         pdf = _fallback(source, work, notes, edition, result, found, reason, date, min(fallback_timeout, timeout))
         log = LOG_NOTE.search(str(exc))  # where the log is, for the one who built it (not in the PDF)
         found.append(Finding(PDF_FALLBACK, PDF_FALLBACK.severity, None, None, reason + (log.group() if log else "")))
-        final = finish(pdf, metadata(result, date, fallback=reason), files)
+        final = finish(pdf, metadata(result, date, notes, fallback=reason), files)
     else:
         for char in missing_characters(tex.with_suffix(".log")):
             found.append(
                 Finding(GLYPH_MISSING, GLYPH_MISSING.severity, None, None, f"the TeX engine could not print '{char}'")
             )
-        final = finish(pdf, metadata(result, date), files)
+        final = finish(pdf, metadata(result, date, notes), files)
         shutil.rmtree(work / "latex", ignore_errors=True)  # the engine's folder goes; its log stays only on failure
     make_folder(out.parent)
     _atomic_write(out, final)
@@ -314,15 +314,22 @@ def _fallback(
         students=_members(report) or "(no study numbers given)",
         edition=report.edition.name if report.edition else "unknown",
         date=date.strftime("%Y-%m-%d"),
-        check=summary_line(result),
+        check=summary_line(result) if notes else NO_CHECK,
         reason=reason,
     )
-    lines = [finding_line(result, f) for f in sorted(result.findings + found, key=lambda f: f.sort_key)]
+    # A clean copy carries no findings; it still says why LaTeX failed (the cover's reason).
+    shown = sorted(result.findings + found, key=lambda f: f.sort_key) if notes else []
+    lines = [finding_line(result, f) for f in shown]
     return make(cover, lines, text, work / "fallback", timeout, int(date.timestamp()))
 
 
-def metadata(result: CheckResult, date: dt.datetime, fallback: str = "") -> Metadata:
-    """The archive metadata of a checked report (``fallback``: why LaTeX failed, for a fallback PDF)."""
+#: The check entry of a clean copy's metadata: every PDF has the key, a clean copy not the result.
+NO_CHECK = "not included (a clean copy, built without notes)"
+
+
+def metadata(result: CheckResult, date: dt.datetime, notes: bool = True, fallback: str = "") -> Metadata:
+    """The archive metadata of a checked report: a clean copy carries no check result;
+    ``fallback`` is why LaTeX failed, for a fallback PDF."""
     from exam_pdf.formats import summary_line
 
     report = result.report
@@ -336,7 +343,7 @@ def metadata(result: CheckResult, date: dt.datetime, fallback: str = "") -> Meta
         date=date,
         group=group,
         edition=edition,
-        check=summary_line(result),
+        check=summary_line(result) if notes else NO_CHECK,
         fallback=fallback,
     )
 

@@ -127,7 +127,8 @@ class ExamLaTeXTranslator(LaTeXTranslator):
                 students=_members(report) or "(no study numbers given)",
                 edition=f"{edition.name}" if edition else "unknown",
                 date=date.strftime("%Y-%m-%d"),
-                check=summary_line(result),
+                # A clean copy (exam_pdf_notes off) carries no trace of the check.
+                check=summary_line(result) if builder.config.exam_pdf_notes else "",
             )
         return {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
 

@@ -1,8 +1,9 @@
 """The read-time transform: run the checks on the doctree and show their findings in it.
 
 For a page that is a report it
-- replaces figures that are missing, outside the report or unusable by a framed
-  placeholder, and (in exam-pdf's own builds) points the others at normalised copies;
+- replaces figures that are missing, outside the report or do not decode by a framed
+  placeholder, and (in exam-pdf's own builds) points the others at normalised copies
+  (a misnamed JPEG or a GIF is shown: what decodes is shown, as a browser shows it);
 - sets each prompt apart (a container with class ``exam-prompt``);
 - turns the checklist's ``[x]``, ``[ ]`` and ``[-]`` into check boxes;
 - inserts a status note after each answer and a summary near the top;
@@ -14,6 +15,7 @@ engine as ``exam-pdf check``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -24,7 +26,7 @@ from sphinx.transforms import SphinxTransform
 
 from exam_pdf import links, rules
 from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
-from exam_pdf.findings import Finding
+from exam_pdf.findings import Finding, status
 from exam_pdf.formats import count, limit_text
 from exam_pdf.images import inspect_once, resolve
 from exam_pdf.model import Question, Report
@@ -102,14 +104,61 @@ def show_images(
         if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
             sources.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
         found = inspect_once(where)
+        if found.usable and found.path is not None and image_dir is not None:
+            try:
+                name = figures.normalise(found, image_dir)
+            except figures.DamagedFigure as damaged:  # a placeholder, never a crash
+                found = dataclasses.replace(found, decoded=False, detail=str(damaged))
+            else:
+                image["uri"] = "/" + uri_prefix + "/" + name
+                originals[name] = uri
         if not found.usable or found.path is None:
             image.replace_self(placeholder(uri, found.detail, inline=isinstance(image.parent, nodes.TextElement)))
             continue
-        if image_dir is not None:
-            name = figures.normalise(found, image_dir)
-            image["uri"] = "/" + uri_prefix + "/" + name
-            originals[name] = uri
         image["exam_original"] = uri
+    for image in list(document.findall(nodes.image)):
+        own_line(image)
+
+
+#: Ends the line before a figure, or starts a new one after it (latex_templates/exampdf.sty).
+OWN_LINE = "\\examownline "  # the space ends the command name; TeX drops it
+
+
+def own_line(image: nodes.image) -> None:
+    """Set a figure that shares its paragraph with text (or another figure) on a line of its own.
+
+    ``Here is our build history:`` followed on the next line by ``![..](build.png)`` is one
+    Markdown paragraph: TeX would set the figure, as wide as the text, after the sentence and
+    past the right margin. The HTML does the same with CSS (``img { display: block }``).
+    An image that is the only content of a link moves with its link.
+    """
+    unit: nodes.Element = image
+    if isinstance(image.parent, nodes.reference) and len(image.parent.children) == 1:
+        unit = image.parent
+    paragraph = unit.parent
+    if not isinstance(paragraph, nodes.paragraph):
+        return
+    index = paragraph.index(unit)
+    if _has_content(paragraph.children[index + 1 :]):
+        paragraph.insert(index + 1, _own_line_mark())
+    before = paragraph.children[:index]
+    if _has_content(before) and not _is_own_line_mark(before[-1]):
+        paragraph.insert(index, _own_line_mark())
+
+
+def _own_line_mark() -> nodes.raw:
+    return _latex(OWN_LINE)
+
+
+def _is_own_line_mark(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.raw) and node.get("exam_pdf_own") and node.astext() == OWN_LINE
+
+
+def _has_content(siblings: list[nodes.Node]) -> bool:
+    """Anything but white space and the marks set here: text, another figure, a link."""
+    return any(
+        not (isinstance(node, nodes.Text) and not node.strip()) and not _is_own_line_mark(node) for node in siblings
+    )
 
 
 def _split_html_images(raw: nodes.raw) -> None:
@@ -314,8 +363,17 @@ def add_notes(result: CheckResult) -> None:
         target += note_for(result, question)
 
 
-def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int]) -> nodes.table:
-    table = nodes.table(classes=["exam-table"])
+def _latex(tex: str) -> nodes.raw:
+    """A piece of LaTeX written by exam-pdf itself (never by a report); HTML leaves it out."""
+    return nodes.raw("", tex, format="latex", exam_pdf_own=True)
+
+
+def _table(
+    headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int], fixed: bool = False
+) -> nodes.table:
+    """``fixed``: the columns get ``widths`` (relative) and the table the full line, so that no
+    cell wraps (the LaTeX writer otherwise gives each column an equal share of at most a fifth)."""
+    table = nodes.table(classes=["exam-table", "colwidths-given"] if fixed else ["exam-table"])
     group = nodes.tgroup(cols=len(headers))
     table += group
     for width in widths:
@@ -335,19 +393,41 @@ def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[
 
 
 def add_summary(result: CheckResult) -> None:
+    """The summary near the top: the verdict, findings about the whole report and the
+    checklist first (the PDF's cover page), then the table of questions (its next page)."""
     report = result.report
     box = exam_summary()
     edition = report.edition
-    about = f"Template edition {edition.name} ({edition.detected_by})." if edition else ""
+    about = f" Template edition {edition.name} ({edition.detected_by})." if edition else ""
+    overall = status(result.findings)
     box += nodes.paragraph(
         "",
         "",
         nodes.strong("", "Compliance summary. "),
-        nodes.Text(
-            f"{result.passed} of {len(report.answered_questions)} questions pass; "
-            f"{result.errors} errors, {result.warnings} warnings. {about}"
+        nodes.inline(
+            "",
+            f"{result.passed} of {count(len(report.answered_questions), 'question')} pass; "
+            f"{count(result.errors, 'error')}, {count(result.warnings, 'warning')}.",
+            classes=[f"exam-status-{overall}"],
         ),
+        nodes.Text(about),
     )
+    general = [f for f in result.findings if f.question is None]
+    if general:
+        box += nodes.paragraph("", "Findings about the whole report:")
+        box += _finding_list(general)
+    if report.checklist:
+        groups: dict[str, list[int]] = {}
+        for item in report.checklist:
+            counts = groups.setdefault(item.group, [0, 0, 0])
+            counts[["checked", "not-applicable", "unchecked"].index(item.state.value)] += 1
+        box += _latex(f"\\examsummarypart{{{len(groups) + 3}}}")  # the heading stays with its table
+        box += nodes.paragraph("", "", nodes.strong("", "Checklist."))
+        box += _table(
+            ["Part", "Checked", "Not applicable", "Unchecked"],
+            [[group, *map(str, counts)] for group, counts in groups.items()],
+            [30, 10, 10, 10],
+        )
     rows: list[list[nodes.Node | str]] = []
     for question in report.answered_questions:
         state = result.status_of(question)
@@ -360,24 +440,10 @@ def add_summary(result: CheckResult) -> None:
                 nodes.inline("", state, classes=[f"exam-status-{state}"]),
             ]
         )
-    box += _table(["Question", "Words", "Limit", "Images", "Status"], rows, [10, 10, 30, 10, 10])
-    general = [f for f in result.findings if f.question is None]
-    if general:
-        box += nodes.paragraph("", "Findings about the whole report:")
-        box += _finding_list(general)
-    if report.checklist:
-        groups: dict[str, list[int]] = {}
-        for item in report.checklist:
-            counts = groups.setdefault(item.group, [0, 0, 0])
-            counts[["checked", "not-applicable", "unchecked"].index(item.state.value)] += 1
-        # Keep the heading with its table on one page.
-        box += nodes.raw("", "\\needspace{7\\baselineskip}", format="latex", exam_pdf_own=True)
-        box += nodes.paragraph("", "", nodes.strong("", "Checklist."))
-        box += _table(
-            ["Part", "Checked", "Not applicable", "Unchecked"],
-            [[group, *map(str, counts)] for group, counts in groups.items()],
-            [30, 10, 10, 10],
-        )
+    # In the PDF the table starts the next page, unless it fits below the checklist (a short report).
+    box += _latex(f"\\examsummarypart{{{len(rows) + 4}}}")
+    box += nodes.paragraph("", "", nodes.strong("", "Questions."))
+    box += _table(["Question", "Words", "Limit", "Images", "Status"], rows, [10, 10, 30, 10, 10], fixed=True)
     first = report.document.next_node(nodes.section)
     if first is not None:
         first.insert(1, box)
