@@ -143,7 +143,7 @@ def inspect_once(found: ImageFile) -> ImageFile:
     inode: a file that is changed or replaced is inspected afresh. Only resolved files
     (inside the report's folder) get here, so the jail is unchanged.
     """
-    if not found.usable or found.path is None:
+    if found.problem is not None or found.path is None:
         return found
     try:
         stat = found.path.stat()
