@@ -239,7 +239,7 @@ def _writable(folder: Path, hint: str = "") -> None:
         probe = probe.parent
     problem = None
     if probe.exists() and not probe.is_dir():
-        problem = "a file is where a folder should be" if probe != folder else "it is a file, not a folder"
+        problem = f"{probe} is a file, not a folder" if probe != folder else "it is a file, not a folder"
     else:
         try:
             handle, name = tempfile.mkstemp(prefix=".exam-pdf-probe-", dir=probe)
@@ -467,13 +467,14 @@ def preview(path: Path | None, port: int, host: str, no_notes: bool, cache_dir: 
       exam-pdf preview reports/ --port 8001
     """
     from exam_pdf.builders import default_work_dir
-    from exam_pdf.preview import serve
+    from exam_pdf.preview import check_port, serve
     from exam_pdf.source import locate_report, read_source
     from exam_pdf.terminal import shown
 
     readme = locate_report(path)
     read_source(readme)  # not a readable report: exit 2 now, not a server showing an error
 
+    check_port(host, port)  # before the work folder is made beside the report
     work = cache_dir or default_work_dir(readme.resolve())
     _writable(work, " (the folder for intermediate files; choose another with --cache-dir)")
 

@@ -236,6 +236,25 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
+def check_port(host: str, port: int) -> None:
+    """BuildError (one line, exit 2) now when ``host:port`` cannot be listened on.
+
+    The command line asks before it makes the work folder beside the report, so that
+    a port in use leaves nothing behind; :func:`serve` then takes the port for good.
+    """
+    import errno
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise BuildError(f"port {port} is in use; try --port 0") from None
+            raise BuildError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(
     readme: Path,
     work: Path,

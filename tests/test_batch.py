@@ -148,9 +148,6 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
     assert entries["latex-breaker"]["status"] == "fallback"
     assert "LaTeX error" in entries["latex-breaker"]["reason"] and "too long" in entries["latex-breaker"]["reason"]
     assert (out / entries["latex-breaker"]["dir"] / "report.pdf").is_file()
-    # The log the reason names is in the batch's state folder, by its path there.
-    log = entries["latex-breaker"]["reason"].rsplit("(full log: ", 1)[1].rstrip(")")
-    assert log.startswith("work/") and (state_of(out) / log).is_file()
     assert entries["binary"]["status"] == "failed"
     assert entries["binary"]["reason"] == "binary/README.md: is a binary file, not Markdown text"
     assert entries["no-questions"]["status"] == "failed"
@@ -186,11 +183,19 @@ def test_a_report_past_its_timeout_is_stopped(tmp_path: Path) -> None:
     result = batch(str(root), "--out", str(out), "--timeout", str(HANG_TIMEOUT))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [hang] = manifest(out)["reports"]
-    assert hang["status"] == "failed"
-    assert hang["reason"] == f"did not finish within its timeout of {HANG_TIMEOUT} s and was stopped"
-    assert HANG_TIMEOUT <= hang["build_seconds"] < HANG_TIMEOUT + 30  # stopped on time
-    assert hang["pdf"] is None and not list(out.rglob("report.pdf"))
-    assert "1 failed" in result.stdout
+    assert hang["build_seconds"] < HANG_TIMEOUT + 30  # stopped on time
+    if hang["status"] == "fallback":
+        # The TeX engine stopped itself within the report's time, and the fallback PDF was made.
+        assert hang["reason"] == "the TeX engine ran past its time limit and was stopped"
+        assert (out / hang["pdf"]).is_file() and "pdf-fallback" in hang["findings_by_rule"]
+        assert "1 fallback" in result.stdout
+    else:
+        # On a machine too loaded to reach TeX in time, the pool stops the whole worker.
+        assert hang["status"] == "failed", hang
+        assert hang["reason"] == f"did not finish within its timeout of {HANG_TIMEOUT} s and was stopped"
+        assert HANG_TIMEOUT <= hang["build_seconds"]
+        assert hang["pdf"] is None and not list(out.rglob("report.pdf"))
+        assert "1 failed" in result.stdout
 
 
 def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:

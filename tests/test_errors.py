@@ -136,9 +136,9 @@ def test_a_file_where_a_folder_should_be(
     (tmp_path / "reports" / "README.md").write_text(REPORT, "utf-8")
     (tmp_path / "public").write_text("a file, not a folder", "utf-8")
     done = cli("html", "reports", "--out", "public/site")
-    assert one_error_line(done) == "cannot write to public/site: a file is where a folder should be"
+    assert one_error_line(done) == "cannot write to public/site: public is a file, not a folder"
     done = cli("html", "reports", "--cache-dir", "public/work")
-    assert one_error_line(done).startswith("cannot write to public/work: a file is where a folder should be")
+    assert one_error_line(done).startswith("cannot write to public/work: public is a file, not a folder")
     done = cli("html", "reports", "--out", "public")  # click's own check, same manners
     assert done.exit_code == 2 and "is a file" in done.stderr
     assert not list(tmp_path.rglob("report.html"))

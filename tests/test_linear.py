@@ -15,6 +15,7 @@ benchmark ``benchmarks/size_sweep.py`` times the shapes themselves.
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import random
 import re
@@ -167,6 +168,11 @@ def count_opens(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield opened
 
 
+#: Image.open calls of one inspection: Pillow's verify() needs the file opened anew before
+#: every pixel is decoded (images._decode). What matters is that it does not grow with references.
+OPENS_PER_INSPECTION = 2
+
+
 def test_each_figure_file_is_opened_once_per_check(tmp_path: Path, count_opens: list[str]) -> None:
     folder = shapes.shared_figure(tmp_path / "r", 1, 300, size=(40, 30))
     text = (folder / "README.md").read_text()
@@ -177,9 +183,9 @@ def test_each_figure_file_is_opened_once_per_check(tmp_path: Path, count_opens: 
     mine = [f for f in result.findings if "screenshot.png" in f.message or "wandb_loss.png" in f.message]
     assert not mine, mine
     opened = [Path(p).name for p in count_opens]
-    assert opened.count("screenshot.png") == 1
-    assert opened.count("wandb_loss.png") == 1
-    assert len(opened) == len(set(opened))
+    assert opened.count("screenshot.png") == OPENS_PER_INSPECTION
+    assert opened.count("wandb_loss.png") == OPENS_PER_INSPECTION
+    assert set(collections.Counter(opened).values()) == {OPENS_PER_INSPECTION}
 
 
 def test_a_changed_figure_is_inspected_again(tmp_path: Path, count_opens: list[str]) -> None:
@@ -187,7 +193,8 @@ def test_a_changed_figure_is_inspected_again(tmp_path: Path, count_opens: list[s
     check_path(folder)
     (folder / "figures" / "screenshot.png").write_bytes(b"not a PNG any more")
     result = check_path(folder)
-    assert [Path(p).name for p in count_opens].count("screenshot.png") == 2
+    # Inspected twice in all (the second time, a file that is no image is opened again to name it).
+    assert [Path(p).name for p in count_opens].count("screenshot.png") == 2 * OPENS_PER_INSPECTION
     assert "image-unreadable" in rules_of(result)
 
 
@@ -338,5 +345,5 @@ def test_each_figure_file_is_inspected_and_converted_once_per_html_build(
     (folder / "README.md").write_text(f"# Report\n\n### Question 1\n\n> Show it.\n>\n> Answer:\n\n{references}")
     out, result = build_html(read_source(folder / "README.md"), tmp_path / "out" / "report.html", tmp_path / "work")
     assert out.is_file() and len(result.report.questions[0].embedded_images) == 60
-    assert [Path(p).name for p in count_opens].count("shot.png") == 1
+    assert [Path(p).name for p in count_opens].count("shot.png") == OPENS_PER_INSPECTION
     assert converted == ["shot.png"]

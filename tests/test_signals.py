@@ -91,20 +91,32 @@ with open(report, "w") as handle:
 """
 
 
-def marked(mark: str) -> dict[int, str]:
-    """``{pid: command name}`` of the live processes whose environment holds ``MARK=mark``."""
-    needle = f"{MARK}={mark}".encode()
-    found = {}
+def descendants(root: int) -> dict[int, str]:
+    """``{pid: command name}`` of the live processes below ``root`` (the launcher).
+
+    By parent, not by a variable in the environment: the TeX programs get an
+    environment of exam-pdf's own (``sandbox.tex_environment``), without the caller's.
+    """
+    parents: dict[int, tuple[int, str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
-            name = Path(f"/proc/{entry}/comm").read_text().strip()
-        except OSError:  # gone, or a zombie (no environment left)
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone
             continue
-        if needle in environ:
-            found[int(entry)] = name
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if state != "Z":
+            parents[int(entry)] = (int(ppid), name)
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, name) in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = name
+                frontier.append(pid)
     return found
 
 
@@ -139,7 +151,7 @@ class Run:
 
     def tex_running(self) -> bool:
         """xelatex started by latexmk (not the one-off format dump, which latexmk does not run)."""
-        return {"latexmk", "xelatex"} <= set(marked(self.mark).values())
+        return {"latexmk", "xelatex"} <= set(descendants(self.launcher.pid).values())
 
     def stop(self, signum: int, group: bool) -> tuple[str, str]:
         """Send ``signum`` to exam-pdf's process group (a terminal's Ctrl-C) or to exam-pdf
@@ -160,7 +172,7 @@ class Run:
         assert result["left"] == [], f"still running after exam-pdf exited: {result['left']}"
         # Whatever exam-pdf started and did not wait for itself, it killed.
         assert all(how == "SIGKILL" for _, how in result["ended"]), result["ended"]
-        assert marked(self.mark) == {}
+        assert descendants(self.launcher.pid) == {}
         assert result["code"] == 128 + signum, err
         assert "Traceback" not in err
         return out, err
