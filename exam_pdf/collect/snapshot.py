@@ -40,8 +40,7 @@ def plan(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
 def _safe(path: str) -> bool:
     if not path.startswith(REPORTS) or "\\" in path or "\x00" in path:
         return False
-    parts = PurePosixPath(path).parts
-    return all(part not in ("", ".", "..") and part.lower() != ".git" for part in parts) and not path.startswith("/")
+    return all(part not in ("", ".", "..") and part.lower() != ".git" for part in path.split("/"))
 
 
 def write(folder: Path, files: list[Entry], blobs: dict[str, bytes]) -> None:
