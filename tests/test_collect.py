@@ -385,6 +385,7 @@ def test_urls_that_run_programs_are_refused(tmp_path: Path) -> None:
     assert "starts with '-'" in groups["3"]["reason"]
     assert groups["4"]["repo_url"] == "https://example.invalid/x.git"  # the token is not recorded
     assert "token" not in (tmp_path / "o" / "collect.json").read_text()
+    assert not [p for p in (tmp_path / "s").rglob("*") if p.is_file() and b"token" in p.read_bytes()]
 
 
 def test_a_huge_binary_elsewhere_is_not_fetched_and_a_huge_report_hits_the_cap(tmp_path: Path) -> None:

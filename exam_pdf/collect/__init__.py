@@ -150,8 +150,8 @@ def collect_row(row: Row, options: Options) -> dict[str, Any]:
 def _collect(row: Row, options: Options) -> dict[str, Any]:
     budget = Budget(options.timeout, options.max_bytes)
     url = _resolved(row.url, options.base)
-    mirror = repository.mirror_path(options.state, url)
-    repository.ensure_mirror(mirror, url, budget)
+    mirror = repository.mirror_path(options.state, public_url(url))
+    repository.ensure_mirror(mirror, budget)
     try:
         branch = options.branch or repository.default_branch(mirror, url, budget)
     except GitFailed as exc:

@@ -66,15 +66,16 @@ def git(
     transport: str | None = None,
     watch: Path | None = None,
     stdin: bytes | None = None,
+    extra: tuple[str, ...] = (),
 ) -> bytes:
     """Run ``git args`` on ``git_dir``; its standard output, or GitFailed.
 
     ``transport`` (a URL scheme) is the one protocol allowed for this call; None allows
-    none. With ``watch``, the call is stopped when that folder grows by more than the
-    budget's bytes.
+    none. ``extra`` are more ``-c`` settings. With ``watch``, the call is stopped when
+    that folder grows by more than the budget's bytes.
     """
     command = ["git", f"--git-dir={git_dir}", *GIT_OPTIONS]
-    settings = list(GIT_SETTINGS) + list(FETCH_SETTINGS)
+    settings = list(GIT_SETTINGS) + list(FETCH_SETTINGS) + list(extra)
     env = git_environment()
     if transport is not None:
         env["GIT_ALLOW_PROTOCOL"] = transport

@@ -45,9 +45,13 @@ def mirror_path(state: Path, url: str) -> Path:
     return state / f"{tail}-{digest}.git"
 
 
-def ensure_mirror(path: Path, url: str, budget: Budget) -> None:
-    """A bare repository (no template: no sample hooks) whose one remote, ``origin``, is
-    ``url``, set up for partial fetches (a promisor remote with the filter ``blob:none``)."""
+def ensure_mirror(path: Path, budget: Budget) -> None:
+    """A bare repository (no template: no sample hooks) set up for partial fetches from
+    its one remote, ``origin`` (a promisor remote with the filter ``blob:none``).
+
+    The remote's URL is not written into the mirror's configuration (it may hold a
+    token): each fetch names it on its command line (:func:`_origin`).
+    """
     if (path / "HEAD").is_file():
         return
     path.mkdir(parents=True, exist_ok=True)
@@ -65,7 +69,6 @@ def ensure_mirror(path: Path, url: str, budget: Budget) -> None:
     for name, value in (
         ("core.repositoryformatversion", "1"),
         ("extensions.partialClone", "origin"),
-        ("remote.origin.url", url),
         ("remote.origin.promisor", "true"),
         ("remote.origin.partialclonefilter", "blob:none"),
     ):
@@ -102,8 +105,13 @@ def fetch_branch(mirror: Path, url: str, branch: str, budget: Budget) -> bool:
         budget=budget,
         transport=transport,
         watch=mirror / "objects",
+        extra=_origin(url),
     )
     return True
+
+
+def _origin(url: str) -> tuple[str, ...]:
+    return (f"remote.origin.url={url}",)
 
 
 def log_entries(mirror: Path, tip: str, budget: Budget) -> list[Commit]:
@@ -184,6 +192,7 @@ def fetch_blobs(mirror: Path, url: str, oids: list[str], budget: Budget) -> None
         budget=budget,
         transport=url_scheme(url),
         watch=mirror / "objects",
+        extra=_origin(url),
         stdin="".join(f"{oid}\n" for oid in oids).encode(),
     )
 
