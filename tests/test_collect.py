@@ -277,6 +277,44 @@ def test_a_force_push_that_rewrites_history_is_reported(tmp_path: Path) -> None:
     ]
     assert "history rewritten" in done.stdout
     assert (tmp_path / "out" / "9" / "reports" / "README.md").read_text() == report("rewritten, backdated")
+    assert collect(*args).returncode == 0  # a third run keeps the warning: it is about this commit
+    assert submission(tmp_path / "out", "9")["warnings"] == data["warnings"]
+
+
+def test_a_backdated_commit_pushed_after_a_collection_is_reported(tmp_path: Path) -> None:
+    """Dates can be forged; what git can show is that the commit was not there at the first collection."""
+    repo = Repo(tmp_path, "backdate")
+    handed_in = repo.commit({"reports/README.md": report("handed in")}, BEFORE)
+    repo.push()
+    roster = write_roster(tmp_path / "roster.csv", [("5", "remotes/backdate.git")])
+    args = (str(roster), "--deadline", DEADLINE, "--out", str(tmp_path / "out"), "--state", str(tmp_path / "st"))
+    assert collect(*args).returncode == 0
+    backdated = repo.commit({"reports/README.md": report("improved after the deadline")}, JUST_BEFORE)
+    repo.push()
+    done = collect(*args)
+    data = submission(tmp_path / "out", "5")
+    assert data["commit"] == backdated and data["late_commits"] is None  # git alone cannot tell
+    assert data["warnings"] == [
+        f"the earlier collection took {handed_in[:12]}; "
+        "a commit dated before the deadline was pushed on top of it since"
+    ]
+    assert "was pushed on top of it since" in done.stdout
+
+
+def test_two_groups_naming_one_repository_share_its_mirror_in_turn(tmp_path: Path) -> None:
+    repo = Repo(tmp_path, "shared")
+    sha = repo.commit({"reports/README.md": report("one repository")}, BEFORE)
+    repo.push()
+    roster = write_roster(tmp_path / "roster.csv", [(str(g), "remotes/shared.git") for g in range(1, 7)])
+    done = collect(
+        str(roster), "--deadline", DEADLINE, "--out", str(tmp_path / "o"), "--state", str(tmp_path / "s"), "-j", "6"
+    )
+    assert done.returncode == 0, done.stdout
+    assert {g["commit"] for g in summary(tmp_path / "o").values()} == {sha}
+    assert len(list((tmp_path / "s").iterdir())) == 1
+    progress = done.stdout.splitlines()[:6]  # not a terminal: one line per group as it ends
+    assert sorted(line.split("] ")[0] for line in progress) == [f"[{n}" for n in range(1, 7)]
+    assert sorted(line.split("] ")[1] for line in progress) == [f"collected group {g}" for g in range(1, 7)]
 
 
 # --- hostile repositories ----------------------------------------------------------------
@@ -475,6 +513,7 @@ def test_the_roster_keeps_every_row_with_its_reason(tmp_path: Path) -> None:
         ("group_number,repo_url\n1,x\n", "2026-01-24T23:59:59", "give the time zone"),
         ("name,members\nA,b\n", DEADLINE, "the header needs a group column"),
         ("", DEADLINE, "the roster is empty"),
+        ("group_number,repo_url\n", DEADLINE, "the roster lists no group"),
         (b"\xff\xfe\x00g", DEADLINE, "cannot read the roster"),
     ],
 )

@@ -88,6 +88,8 @@ def run_collect(
 ) -> dict[str, Any]:
     """Collect every row of ``roster``; the summary written to ``out/collect.json``."""
     rows = read_roster(roster)
+    if not rows:
+        raise ReportError(f"{roster}: the roster lists no group")
     options.base = roster.resolve().parent
     options.state = options.state.resolve()
     try:
@@ -142,7 +144,7 @@ def collect_row(row: Row, options: Options) -> dict[str, Any]:
     except GitFailed as exc:
         result["reason"] = str(exc)
     except OSError as exc:
-        result["reason"] = f"cannot write the submission ({exc})"
+        result["reason"] = f"cannot write to disk ({exc})"
     _record(options, row, result)
     return result
 
@@ -151,6 +153,20 @@ def _collect(row: Row, options: Options) -> dict[str, Any]:
     budget = Budget(options.timeout, options.max_bytes)
     url = _resolved(row.url, options.base)
     mirror = repository.mirror_path(options.state, public_url(url))
+    with _lock(mirror):  # two rows naming one repository take turns with its mirror
+        return _from_mirror(row, options, url, mirror, budget)
+
+
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _lock(mirror: Path) -> threading.Lock:
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(mirror, threading.Lock())
+
+
+def _from_mirror(row: Row, options: Options, url: str, mirror: Path, budget: Budget) -> dict[str, Any]:
     repository.ensure_mirror(mirror, budget)
     try:
         branch = options.branch or repository.default_branch(mirror, url, budget)
@@ -232,10 +248,12 @@ def _rewritten(folder: Path, chosen: str, tip: str, mirror: Path, options: Optio
     old = earlier.get("commit")
     if not isinstance(old, str) or old == chosen or not re.fullmatch(r"[0-9a-f]{40,64}", old):
         return [*earlier.get("warnings", [])] if old == chosen else []
-    if repository.is_ancestor(mirror, old, tip, budget):
+    if repository.is_ancestor(mirror, old, chosen, budget):
         return [
-            f"the earlier collection took {old[:12]}; the branch now has a commit dated before the deadline after it"
+            f"the earlier collection took {old[:12]}; a commit dated before the deadline was pushed on top of it since"
         ]
+    if repository.is_ancestor(mirror, old, tip, budget):
+        return [f"the earlier collection took {old[:12]}; the branch's history before the deadline changed since"]
     return [f"history rewritten: the earlier collection took {old[:12]}, which is no longer on the branch"]
 
 
