@@ -466,6 +466,40 @@ def test_a_repository_out_of_time_is_a_row_with_its_reason(tmp_path: Path) -> No
     assert "time limit of 1e-06 s ran out" in summary(tmp_path / "o")["1"]["reason"]
 
 
+def test_a_silent_server_is_cut_off_and_ctrl_c_ends_every_git(tmp_path: Path) -> None:
+    """A git:// server that accepts and never answers: the time limit ends the group;
+    a Ctrl-C during the fetch ends the run and closes git's connection."""
+    import signal
+    import socket
+
+    def silent_roster(server: socket.socket, name: str) -> tuple[str, ...]:
+        roster = write_roster(tmp_path / name, [("1", f"git://127.0.0.1:{server.getsockname()[1]}/x.git")])
+        return (str(roster), "--deadline", DEADLINE, "--out", str(tmp_path / "o"), "--state", str(tmp_path / "s"))
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        done = collect(*silent_roster(server, "one.csv"), "--timeout", "3")
+        assert done.returncode == 1
+        assert summary(tmp_path / "o")["1"]["reason"].endswith("the repository's time limit of 3 s ran out")
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "exam_pdf", "collect", *silent_roster(server, "two.csv"), "--timeout", "600"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        server.settimeout(120)
+        connection, _ = server.accept()
+        connection.settimeout(120)
+        assert connection.recv(4)  # git is connected and has sent its request
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130 and "interrupted" in stderr
+        while connection.recv(4096):  # the rest of git's request, then the end: git was killed
+            pass  # (a git still running would keep the connection open: recv times out, the test fails)
+        connection.close()
+
+
 # --- the roster ---------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from exam_pdf import __version__
 from exam_pdf.collect import repository, snapshot
-from exam_pdf.collect.gitrun import Budget, GitFailed
+from exam_pdf.collect.gitrun import Budget, GitFailed, stop_all
 from exam_pdf.collect.roster import Row, read_roster
 from exam_pdf.errors import ReportError
 
@@ -99,13 +99,19 @@ def run_collect(
         raise ReportError(f"cannot make the output or state folder ({exc})") from None
     started = _now()
     results: list[dict[str, Any]] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs))
+    try:
         futures = [pool.submit(collect_row, row, options) for row in rows]
         for future in concurrent.futures.as_completed(futures):
             result = future.result()
             results.append(result)
             if progress is not None:
                 progress(result)
+    except BaseException:  # Ctrl-C: git runs in process groups of its own, end them
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all()
+        raise
+    pool.shutdown()
     results.sort(key=lambda r: r["line"])
     summary = {
         "exam_pdf": __version__,

@@ -18,6 +18,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,23 @@ FETCH_SETTINGS = (
     "http.followRedirects=initial",
     "protocol.version=2",
 )
+
+
+#: git processes running now (each in its own process group, which a Ctrl-C on the
+#: terminal does not reach): :func:`stop_all` ends them when the run is interrupted.
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPED = threading.Event()
+
+
+def stop_all() -> None:
+    """Kill every git process started here and start no more."""
+    _STOPPED.set()
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        if process.poll() is None:
+            _kill(process)
 
 
 class GitFailed(Exception):
@@ -99,6 +117,8 @@ def git(
         command += ["-c", setting]
     command += args
     limit = budget.left()
+    if _STOPPED.is_set():
+        raise GitFailed("interrupted")
     if limit <= 0:
         raise GitFailed(f"the repository's time limit of {budget.seconds:g} s ran out")
     start = _size(watch) if watch is not None else 0
@@ -114,6 +134,10 @@ def git(
         )
     except OSError as exc:
         raise GitFailed(f"git could not be started ({exc})") from None
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    if _STOPPED.is_set():  # stop_all ran while this one was starting
+        _kill(process)
     stopped = None
     try:
         if watch is None:
@@ -126,6 +150,8 @@ def git(
     finally:
         if process.poll() is None:
             _kill(process)
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
     if stopped:
         raise GitFailed(stopped)
     if process.returncode != 0:
@@ -139,8 +165,6 @@ def _watched(
     process: subprocess.Popen[bytes], watch: Path, start: int, budget: Budget, stdin: bytes | None
 ) -> tuple[bytes, bytes, str | None]:
     """Wait for ``process`` while checking the size of ``watch`` and the time left."""
-    import threading
-
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
 
     def drain(name: str, stream: Any) -> None:
