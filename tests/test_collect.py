@@ -444,6 +444,12 @@ def test_a_huge_binary_elsewhere_is_not_fetched_and_a_huge_report_hits_the_cap(t
     (mirror,) = [m for m in state.iterdir() if m.name.startswith("big.git-")]
     assert sum(p.stat().st_size for p in mirror.rglob("*") if p.is_file()) < 1_000_000
     assert groups["2"]["reason"] == "cannot fetch the report's files: the fetch passed the size cap of 5 MB"
+    assert not [m for m in state.iterdir() if m.name.startswith("fat.git-")]  # a rerun fails the same way
+    again = collect(
+        str(roster), "--deadline", DEADLINE, "--out", str(tmp_path / "o"), "--state", str(state), "--max-size", "5"
+    )
+    assert summary(tmp_path / "o")["2"]["reason"] == groups["2"]["reason"]
+    assert again.returncode == 1
 
 
 def test_a_repository_out_of_time_is_a_row_with_its_reason(tmp_path: Path) -> None:

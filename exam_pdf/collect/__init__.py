@@ -31,6 +31,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from typing import Any
 
 from exam_pdf import __version__
 from exam_pdf.collect import repository, snapshot
-from exam_pdf.collect.gitrun import Budget, GitFailed, stop_all
+from exam_pdf.collect.gitrun import Budget, GitFailed, TooLarge, stop_all
 from exam_pdf.collect.roster import Row, read_roster
 from exam_pdf.errors import ReportError
 
@@ -160,7 +161,13 @@ def _collect(row: Row, options: Options) -> dict[str, Any]:
     url = _resolved(row.url, options.base)
     mirror = repository.mirror_path(options.state, public_url(url))
     with _lock(mirror):  # two rows naming one repository take turns with its mirror
-        return _from_mirror(row, options, url, mirror, budget)
+        try:
+            return _from_mirror(row, options, url, mirror, budget)
+        except TooLarge:
+            # What got in before git was stopped must not let the next run succeed
+            # where this one failed: the mirror goes.
+            shutil.rmtree(mirror, ignore_errors=True)
+            raise
 
 
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -177,13 +184,13 @@ def _from_mirror(row: Row, options: Options, url: str, mirror: Path, budget: Bud
     try:
         branch = options.branch or repository.default_branch(mirror, url, budget)
     except GitFailed as exc:
-        raise GitFailed(f"cannot read the repository: {exc}") from None
+        raise type(exc)(f"cannot read the repository: {exc}") from None
     if branch is None:
         raise GitFailed("the repository is empty (no branch)")
     try:
         found = repository.fetch_branch(mirror, url, branch, budget)
     except GitFailed as exc:
-        raise GitFailed(f"cannot fetch branch {branch}: {exc}") from None
+        raise type(exc)(f"cannot fetch branch {branch}: {exc}") from None
     if not found:
         raise GitFailed(f"the repository has no branch {branch!r}")
     tip = repository.tip_of(mirror, budget)
@@ -208,7 +215,7 @@ def _from_mirror(row: Row, options: Options, url: str, mirror: Path, budget: Bud
         try:
             repository.fetch_blobs(mirror, url, absent, budget)
         except GitFailed as exc:
-            raise GitFailed(f"cannot fetch the report's files: {exc}") from None
+            raise type(exc)(f"cannot fetch the report's files: {exc}") from None
     blobs = repository.read_blobs(mirror, oids, budget)
     folder = options.out / row.group  # type: ignore[operator]
     folder.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,10 @@ class GitFailed(Exception):
     """A git call that failed, ran out of time or passed the byte cap; the message says which."""
 
 
+class TooLarge(GitFailed):
+    """A fetch that passed the byte cap (what it wrote is still in the mirror)."""
+
+
 class Budget:
     """What one repository may still spend: seconds until its deadline, bytes of objects."""
 
@@ -72,6 +76,8 @@ class Budget:
         self.until = time.monotonic() + seconds
         self.seconds = seconds
         self.max_bytes = max_bytes
+        self.spent = 0
+        """Bytes the fetches so far added to the mirror."""
 
     def left(self) -> float:
         return self.until - time.monotonic()
@@ -152,8 +158,13 @@ def git(
             _kill(process)
         with _RUNNING_LOCK:
             _RUNNING.discard(process)
+    if watch is not None:
+        # Checked again at the end: a fetch may finish between two looks at the folder.
+        budget.spent += max(0, _size(watch) - start)
+        if budget.spent > budget.max_bytes:
+            stopped = _too_large(budget)
     if stopped:
-        raise GitFailed(stopped)
+        raise (TooLarge if stopped == _too_large(budget) else GitFailed)(stopped)
     if process.returncode != 0:
         lines = [line for line in err.decode("utf-8", "replace").splitlines() if line.strip()]
         fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
@@ -187,9 +198,8 @@ def _watched(
         if budget.left() <= 0:
             stopped = f"the repository's time limit of {budget.seconds:g} s ran out"
             break
-        grown = _size(watch) - start
-        if grown > budget.max_bytes:
-            stopped = f"the fetch passed the size cap of {budget.max_bytes // 1_000_000} MB"
+        if budget.spent + _size(watch) - start > budget.max_bytes:
+            stopped = _too_large(budget)
             break
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=0.2)
@@ -198,6 +208,10 @@ def _watched(
     for reader in readers:
         reader.join(timeout=5)
     return b"".join(chunks["out"]), b"".join(chunks["err"]), stopped
+
+
+def _too_large(budget: Budget) -> str:
+    return f"the fetch passed the size cap of {budget.max_bytes / 1_000_000:g} MB"
 
 
 def _size(folder: Path) -> int:
