@@ -529,7 +529,11 @@ def collect(
       exam-pdf batch submissions/ --out archive/
     """
     from exam_pdf.collect import Options, parse_deadline, run_collect
+    from exam_pdf.collect.repository import plain_branch
     from exam_pdf.formats import count
+
+    if branch is not None and not plain_branch(branch):
+        raise click.BadParameter(f"{branch!r} is not a plain branch name", param_hint="--branch")
     from exam_pdf.usercache import user_cache
 
     if not roster.is_file():

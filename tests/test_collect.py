@@ -255,6 +255,24 @@ def test_a_second_run_fetches_only_what_changed_and_takes_the_same_commits(
     assert git(repo.work, "rev-parse", f"{late3}:reports/README.md") not in mirror_objects(state, repo)
 
 
+def test_branch_takes_another_branch_than_the_default(tmp_path: Path) -> None:
+    repo = Repo(tmp_path, "branches")
+    repo.commit({"reports/README.md": report("main")}, BEFORE)
+    git(repo.work, "checkout", "--quiet", "-b", "exam")
+    exam = repo.commit({"reports/README.md": report("exam branch")}, BEFORE)
+    git(repo.work, "push", "--quiet", str(repo.bare), "main", "exam")
+    roster = write_roster(tmp_path / "roster.csv", [("1", "remotes/branches.git")])
+    out = tmp_path / "o"
+    base = (str(roster), "--deadline", DEADLINE, "--out", str(out), "--state", str(tmp_path / "s"))
+    assert collect(*base, "--branch", "exam").returncode == 0
+    assert submission(out, "1")["commit"] == exam and submission(out, "1")["branch"] == "exam"
+    assert collect(*base, "--branch", "nope").returncode == 1
+    assert summary(out)["1"]["reason"] == "the repository has no branch 'nope'"
+    assert not (out / "1" / "reports").exists()  # a failed group keeps no reports/ of an earlier run
+    refused = collect(*base, "--branch", "main:refs/heads/x")
+    assert refused.returncode == 2 and "not a plain branch name" in refused.stderr
+
+
 def test_a_force_push_that_rewrites_history_is_reported(tmp_path: Path) -> None:
     repo = Repo(tmp_path, "rewrite")
     repo.commit({"reports/README.md": report("v1")}, BEFORE)

@@ -75,12 +75,19 @@ def ensure_mirror(path: Path, budget: Budget) -> None:
         git(path, "config", "--file", str(path / "config"), name, value, budget=budget)
 
 
+def plain_branch(name: str) -> bool:
+    """A branch name that is only a name inside a refspec: no ``:``, ``*``, ``..``, leading ``-``."""
+    return bool(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._/+@-]*", name)) and ".." not in name and "//" not in name
+
+
 def default_branch(mirror: Path, url: str, budget: Budget) -> str | None:
     """The branch the repository's HEAD names; None for an empty repository."""
     out = git(mirror, "ls-remote", "--symref", "--", url, "HEAD", budget=budget, transport=url_scheme(url))
     for line in out.decode("utf-8", "replace").splitlines():
         match = re.match(r"^ref: refs/heads/(\S+)\tHEAD$", line)
         if match:
+            if not plain_branch(match.group(1)):
+                raise GitFailed(f"the default branch's name {match.group(1)!r} is not a plain branch name")
             return match.group(1)
     return None
 
