@@ -127,7 +127,10 @@ def run_collect(
         },
         "groups": results,
     }
-    _write_json(options.out / SUMMARY, summary)
+    try:
+        _write_json(options.out / SUMMARY, summary)
+    except OSError as exc:
+        raise ReportError(f"cannot write {options.out / SUMMARY} ({exc})") from None
     return summary
 
 
@@ -152,6 +155,8 @@ def collect_row(row: Row, options: Options) -> dict[str, Any]:
         result["reason"] = str(exc)
     except OSError as exc:
         result["reason"] = f"cannot write to disk ({exc})"
+    except Exception as exc:  # a git output exam-pdf did not expect: this group's row, not the run's end
+        result["reason"] = f"internal error: {type(exc).__name__}: {exc}"
     _record(options, row, result)
     return result
 
