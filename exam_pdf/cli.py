@@ -632,3 +632,105 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
     )
     click.echo(f"overview: {shown(out / 'index.html')}")
     sys.exit(1 if totals["failed"] or totals.get("fallback") else 0)
+
+
+@main.command()
+@click.argument("roster", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--deadline", required=True, help="ISO 8601 time with its zone, e.g. 2026-01-24T23:59:59+01:00.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder.")
+@click.option("--branch", help="Branch to collect [default: each repository's default branch].")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1), default=4, show_default=True, help="Repositories fetched at once."
+)
+@click.option("--timeout", type=float, default=120, show_default=True, help="Seconds one repository may take.")
+@click.option(
+    "--max-size", type=click.IntRange(1), default=200, show_default=True, help="MB one repository's fetch may add."
+)
+@click.option(
+    "--state",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the repositories' mirrors [default: the user cache's exam-pdf/collect].",
+)
+def collect(
+    roster: Path,
+    deadline: str,
+    out: Path,
+    branch: str | None,
+    jobs: int,
+    timeout: float,
+    max_size: int,
+    state: Path | None,
+) -> None:
+    """Fetch every group's reports/ folder from its repository as it was at the deadline.
+
+    ROSTER is a CSV file with a header: group_number, student_1 ... student_5, repo_url
+    (group and repo/url work too). For each group, the last commit on the branch whose
+    committer date is not after --deadline is taken; OUT/<group>/reports/ gets its
+    reports/ folder and OUT/<group>/submission.json the commit, its date and the commits
+    after the deadline. No code of a repository is run. OUT/collect.json lists every
+    group. Exit 0 when every group was collected, 1 when some failed, 2 for a bad
+    roster or deadline.
+
+    \b
+    Example:
+      exam-pdf collect roster.csv --deadline 2026-01-24T23:59:59+01:00 --out submissions/
+      exam-pdf batch submissions/ --out archive/
+    """
+    from exam_pdf.collect import Options, parse_deadline, run_collect
+    from exam_pdf.collect.repository import plain_branch
+    from exam_pdf.formats import count
+
+    if branch is not None and not plain_branch(branch):
+        raise click.BadParameter(f"{branch!r} is not a plain branch name", param_hint="--branch")
+    from exam_pdf.usercache import user_cache
+
+    if not roster.is_file():
+        raise ReportError(f"{roster}: no such roster file")
+    options = Options(
+        deadline=parse_deadline(deadline),
+        out=out,
+        state=state or user_cache("collect"),
+        branch=branch,
+        jobs=jobs,
+        timeout=timeout,
+        max_bytes=max_size * 1_000_000,
+    )
+    bar = click.progressbar(length=1, label="collecting", file=sys.stderr) if sys.stderr.isatty() else None
+    seen = [0]
+
+    def progress(result: dict[str, object]) -> None:
+        seen[0] += 1
+        if bar is not None:
+            bar.update(1)
+        else:
+            click.echo(f"[{seen[0]}] {result['status']:<9} {_collect_name(result)}")
+
+    if bar is not None:
+        from exam_pdf.collect.roster import read_roster
+
+        bar.length = max(1, len(read_roster(roster)))
+        bar.render_progress()
+    summary = run_collect(roster, options, progress)
+    if bar is not None:
+        bar.render_finish()
+    for result in summary["groups"]:
+        late = result.get("late_commits")
+        if result["status"] == "collected":
+            detail = f"{str(result['commit'])[:12]} {result['commit_date']}"
+            if late:
+                detail += f"; {count(late['count'], 'commit')} after the deadline, the last dated {late['last_date']}"
+            for warning in result.get("warnings") or []:
+                detail += f"; {warning}"
+        else:
+            detail = str(result["reason"])
+        click.echo(f"{_collect_name(result):<12} {result['status']:<9} {detail}")
+    totals = summary["totals"]
+    click.echo(
+        f"{totals['groups']} groups: {totals['collected']} collected ({totals['late']} with late commits), "
+        f"{totals['failed']} failed; summary: {out / 'collect.json'}"
+    )
+    sys.exit(1 if totals["failed"] else 0)
+
+
+def _collect_name(result: dict[str, object]) -> str:
+    return f"group {result['group']}" if result.get("group") else f"line {result['line']}"
