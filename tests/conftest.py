@@ -1,10 +1,13 @@
 """Shared fixtures: where the example, the corpus and the templates live, and helpers
 to write small reports and run the command line.
 
-The corpus and the templates live outside the project (``../shared``). Tests that
-read them are marked ``corpus`` and skip cleanly when the folder is absent; tests
-that need TeX or Chromium are marked ``latex``/``browser`` and never skip: the
-Makefile installs both.
+The five blank templates are part of the repository (``tests/fixtures/templates``).
+The real corpus is not: tests that read it are marked ``corpus`` (or use the
+``corpus_dir`` fixture) and run only when ``EXAM_PDF_CORPUS`` names the corpus folder
+(``.ci/run`` sets it to ``../shared/corpus`` when that exists). Without it they are
+deselected, and the run's summary says so in one line. Tests that need TeX or
+Chromium are marked ``latex``/``browser`` and never skip: the Makefile installs both.
+No test reads outside the repository, the corpus and its temporary folders.
 """
 
 from __future__ import annotations
@@ -23,21 +26,24 @@ from click.testing import CliRunner, Result
 from exam_pdf.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("EXAM_PDF_SHARED", REPO.parent / "shared"))
-CORPUS = SHARED / "corpus"
-TEMPLATES = SHARED / "templates"
+#: The real corpus (46 reports, read only), or None: set EXAM_PDF_CORPUS to run its tests.
+CORPUS: Path | None = Path(os.environ["EXAM_PDF_CORPUS"]).resolve() if os.environ.get("EXAM_PDF_CORPUS") else None
+TEMPLATES = REPO / "tests" / "fixtures" / "templates"
 EXAMPLE = REPO / "examples" / "report"
 ARTIFACTS = REPO / "test-artifacts"
+CORPUS_HINT = "set EXAM_PDF_CORPUS to the corpus folder (e.g. EXAM_PDF_CORPUS=../shared/corpus) to run them"
 
 
 def corpus_ids() -> list[str]:
-    """The corpus's report folders, or an empty list when the corpus is absent."""
-    if not CORPUS.is_dir():
+    """The corpus's report folders, or an empty list without a corpus."""
+    if CORPUS is None:
         return []
     return sorted(p.name for p in CORPUS.iterdir() if (p / "README.md").is_file())
 
 
 def corpus_manifest() -> dict[str, dict]:
+    if CORPUS is None:
+        return {}
     path = CORPUS / "manifest.json"
     if not path.is_file():
         return {}
@@ -49,22 +55,50 @@ def corpus_manifest() -> dict[str, dict]:
 
 
 def template_names() -> list[str]:
-    if not TEMPLATES.is_dir():
-        return []
-    return sorted(p.stem for p in TEMPLATES.glob("*.md"))
+    """The editions of the blank templates: ``2023``, ``2024``, ``2024-summer``, ..."""
+    return sorted(p.stem for p in TEMPLATES.glob("*.md") if p.name != "README.md")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if CORPUS is not None and not CORPUS.is_dir():
+        raise pytest.UsageError(f"EXAM_PDF_CORPUS={os.environ['EXAM_PDF_CORPUS']} is not a folder")
+
+
+def _needs_corpus(item: pytest.Item) -> bool:
+    return item.get_closest_marker("corpus") is not None or "corpus_dir" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a corpus, its tests are deselected (not skipped one by one)."""
+    if CORPUS is not None:
+        return
+    deselected = [item for item in items if _needs_corpus(item)]
+    if deselected:
+        items[:] = [item for item in items if not _needs_corpus(item)]
+        config.hook.pytest_deselected(items=deselected)
+    config.stash[_CORPUS_DESELECTED] = len(deselected)
+
+
+_CORPUS_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    count = config.stash.get(_CORPUS_DESELECTED, 0)
+    if count:
+        terminalreporter.write_line(f"corpus: {count} tests deselected, EXAM_PDF_CORPUS is not set; {CORPUS_HINT}")
 
 
 @pytest.fixture
 def corpus_dir() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus not found at {CORPUS}")
+    """The real corpus; tests that use it are deselected without EXAM_PDF_CORPUS."""
+    if CORPUS is None:
+        pytest.skip(f"no corpus: {CORPUS_HINT}")
     return CORPUS
 
 
 @pytest.fixture
 def templates_dir() -> Path:
-    if not TEMPLATES.is_dir():
-        pytest.skip(f"templates not found at {TEMPLATES}")
+    """The five blank templates, one file per edition (``tests/fixtures/templates``)."""
     return TEMPLATES
 
 

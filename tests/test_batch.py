@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, TEMPLATES, corpus_ids, corpus_manifest, template_names
+from conftest import TEMPLATES, corpus_ids, corpus_manifest, template_names
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.latex
@@ -106,8 +106,6 @@ class _Links(HTMLParser):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
-    if not TEMPLATES.is_dir():
-        pytest.skip("templates not found")
     root = small_tree(tmp_path_factory.mktemp("small") / "root")
     out = root.parent / "out"
     result = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(TIMEOUT))
@@ -152,8 +150,6 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
 
 
 def test_a_report_past_its_timeout_is_stopped(tmp_path: Path) -> None:
-    if not TEMPLATES.is_dir():
-        pytest.skip("templates not found")
     root, out = hang_tree(tmp_path / "root"), tmp_path / "out"
     result = batch(str(root), "--out", str(out), "--timeout", str(HANG_TIMEOUT))
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -290,18 +286,16 @@ def test_group_clash_is_resolved_and_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> None:
     """Issue 3: every real report and every blank template to PDF and HTML, no manual help."""
-    if not CORPUS.is_dir():
-        pytest.skip("corpus not found")
     root = tmp_path_factory.mktemp("corpus") / "root"
     root.mkdir()
     for name in corpus_ids():
-        (root / name).symlink_to(CORPUS / name, target_is_directory=True)
+        (root / name).symlink_to(corpus_dir / name, target_is_directory=True)
     for name in template_names():
         (root / f"template-{name}").mkdir()
         (root / f"template-{name}" / "README.md").write_text(_template(name), "utf-8")
-    before = {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")}
+    before = {p: p.stat().st_mtime_ns for p in corpus_dir.rglob("*")}
     out = root.parent / "out"
     result = batch(str(root), "--out", str(out), "-j", "2")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -318,5 +312,5 @@ def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPa
         if guess:
             assert entry["questions"] == int(guess.split("-")[1].rstrip("q")), entry["folder"]
     # The corpus was only read.
-    assert {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")} == before
-    assert not list(CORPUS.rglob(".exam-pdf-cache"))
+    assert {p: p.stat().st_mtime_ns for p in corpus_dir.rglob("*")} == before
+    assert not list(corpus_dir.rglob(".exam-pdf-cache"))
