@@ -1,9 +1,9 @@
 """The exam office's batch (issue 5): a mixed tree of good, blank, broken and hostile reports.
 
-The big tree is every corpus report (linked, never copied or written into) plus
-every blank template: the same run shows that each of them builds to PDF and HTML
-(issue 3). A small tree holds the broken cases and is used for the interruption,
-cache and shard checks.
+A small tree holds the broken cases and is used for the interruption, cache and shard
+checks. The big tree, every corpus report and every blank template, is in
+test_batch_corpus.py (a module of its own, so that it runs beside these on the other
+test worker).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATES, corpus_ids, corpus_manifest, template_names
+from conftest import TEMPLATES, template_names
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.latex
@@ -181,12 +181,10 @@ def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subpr
 def test_rerun_is_all_cache_hits(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
     root, out, _ = small
     before = manifest(out)
-    started = time.monotonic()
     again = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(TIMEOUT))
-    elapsed = time.monotonic() - started
+    # No report was built again: counted, not timed (a loaded machine makes any time bound flaky).
     assert "0 built" in again.stdout, again.stdout
     assert manifest(out) == before
-    assert elapsed < 30  # no report was built again (one build alone takes longer)
 
 
 def test_force_rebuilds_and_changes_are_picked_up(tmp_path: Path) -> None:
@@ -283,34 +281,3 @@ def test_group_clash_is_resolved_and_reported(tmp_path: Path) -> None:
     assert data["alpha"]["clash_with"] == ["beta/README.md"]
     assert "group 17" in result.stderr
     assert (out / "17" / "report.pdf").is_file() and (out / "17-beta" / "report.pdf").is_file()
-
-
-@pytest.mark.corpus
-def test_every_corpus_report_and_template_builds(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> None:
-    """Issue 3: every real report and every blank template to PDF and HTML, no manual help."""
-    root = tmp_path_factory.mktemp("corpus") / "root"
-    root.mkdir()
-    for name in corpus_ids():
-        (root / name).symlink_to(corpus_dir / name, target_is_directory=True)
-    for name in template_names():
-        (root / f"template-{name}").mkdir()
-        (root / f"template-{name}" / "README.md").write_text(_template(name), "utf-8")
-    before = {p: p.stat().st_mtime_ns for p in corpus_dir.rglob("*")}
-    out = root.parent / "out"
-    result = batch(str(root), "--out", str(out), "-j", "2")
-    assert result.returncode == 0, result.stdout + result.stderr
-    data = manifest(out)
-    assert len(data["reports"]) == len(corpus_ids()) + len(template_names())
-    assert not data["skipped"]
-    known = corpus_manifest()
-    for entry in data["reports"]:
-        assert entry["status"] in ("ok", "findings"), entry
-        pdf, html = out / entry["pdf"], out / entry["html"]
-        assert pdf.stat().st_size > 10_000 and html.stat().st_size > 5_000
-        assert entry["pages"] >= 2
-        guess = known.get(entry["folder"], {}).get("edition_guess")
-        if guess:
-            assert entry["questions"] == int(guess.split("-")[1].rstrip("q")), entry["folder"]
-    # The corpus was only read.
-    assert {p: p.stat().st_mtime_ns for p in corpus_dir.rglob("*")} == before
-    assert not list(corpus_dir.rglob(".exam-pdf-cache"))
