@@ -217,3 +217,17 @@ def test_the_actions_steps_on_an_unreadable_report(tmp_path: Path) -> None:
     )
     assert runner.outcomes["build"] == "skipped" and uploaded == []
     assert runner.outcomes["verdict"] == "failure" and runner.logs["verdict"].returncode == 2
+
+
+def test_the_summary_shows_a_students_text_as_written_not_as_markdown() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("github_summary", REPO / "tools" / "github_summary.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    hostile = "![x](https://evil.example/t.png) | <img src=x onerror=alert(1)> **bold**\nnext"
+    text = module.cell(hostile)
+    assert "![" not in text and "<img" not in text and "**" not in text and "\n" not in text
+    assert "|" not in text.replace("\\|", "")
+    assert text.startswith("\\!\\[x\\]\\(https://evil.example/t.png\\) \\| &lt;img")

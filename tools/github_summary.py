@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sys
 from pathlib import Path
 
 STATUS = {"pass": "✅ pass", "warn": "⚠️ warning", "fail": "❌ error"}
 
 
+#: Characters that would make Markdown of a student's text (links, images, emphasis, code, cells).
+MARKDOWN = re.compile(r"([\\`*_\[\]()!|~#+<>])")
+
+
 def cell(text: object) -> str:
-    """Table-cell text: HTML-escaped, pipes and line breaks neutralised."""
-    return html.escape(str(text)).replace("|", "&#124;").replace("\n", " ").replace("`", "&#96;")
+    """Table-cell text shown as written: HTML-escaped, Markdown punctuation and line breaks neutralised."""
+    return MARKDOWN.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
 
 
 def limit(constraints: dict) -> str:
