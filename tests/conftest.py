@@ -68,8 +68,17 @@ def _needs_corpus(item: pytest.Item) -> bool:
     return item.get_closest_marker("corpus") is not None or "corpus_dir" in getattr(item, "fixturenames", ())
 
 
+#: The modules that take longest, started first: with ``make test``'s two workers
+#: (``--dist loadfile``), the batch of the whole corpus then runs beside everything else
+#: instead of after it.
+LONGEST_FIRST = ("test_batch_corpus.py", "test_batch.py", "test_preamble_format.py", "test_archive.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without a corpus, its tests are deselected (not skipped one by one)."""
+    """Longest modules first; without a corpus, its tests are deselected (not skipped one by one)."""
+    items.sort(
+        key=lambda item: LONGEST_FIRST.index(item.path.name) if item.path.name in LONGEST_FIRST else len(LONGEST_FIRST)
+    )
     if CORPUS is not None:
         return
     deselected = [item for item in items if _needs_corpus(item)]
