@@ -92,9 +92,13 @@ _CORPUS_DESELECTED = pytest.StashKey[int]()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    count = config.stash.get(_CORPUS_DESELECTED, 0)
-    if count:
-        terminalreporter.write_line(f"corpus: {count} tests deselected, EXAM_PDF_CORPUS is not set; {CORPUS_HINT}")
+    if CORPUS is not None:
+        return
+    # Under pytest-xdist the workers collect: the controller knows no count, only the setting.
+    count = config.stash.get(_CORPUS_DESELECTED, None)
+    if count != 0:
+        what = f"{count} tests" if count else "the tests on the real corpus"
+        terminalreporter.write_line(f"corpus: {what} deselected, EXAM_PDF_CORPUS is not set; {CORPUS_HINT}")
 
 
 @pytest.fixture
