@@ -40,6 +40,7 @@ test: setup
 # The loop to run after each change: the unit and CLI tests that need no TeX, no
 # browser, no corpus and no package index (about 30 s).
 test-fast: python-deps
+	@echo "test-fast: leaves out the tests marked latex, browser, corpus, wheel and slow (make test runs them all)"
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not latex and not browser and not corpus and not wheel and not slow"
 
 setup: system-deps python-deps
