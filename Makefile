@@ -15,7 +15,7 @@ DEB_PACKAGES := latexmk texlive-xetex texlive-latex-recommended texlive-latex-ex
 LINTED       := exam_pdf tests benchmarks examples tools
 DEB_TOOLS    := latexmk xelatex pdftotext pdffonts pdftoppm chromium pandoc fc-match
 
-.PHONY: demo test setup system-deps python-deps lint type docs bench clean
+.PHONY: demo test test-fast setup system-deps python-deps lint type docs bench clean
 
 demo: setup
 	@echo "== exam-pdf check (the example breaks a few rules on purpose: exit code 1 is expected)"
@@ -27,12 +27,21 @@ demo: setup
 	@echo "HTML: $(CURDIR)/examples/report/report.html"
 
 # The four gates, as in tox: tests (warnings are errors; the docs build is one of the
-# tests), lint, format and types. CI runs exactly this.
+# tests), lint, format and types. CI runs exactly this (.ci/run, with EXAM_PDF_CORPUS
+# set when ../shared/corpus exists). The tests run on two workers (pytest-xdist); a
+# module's tests stay on one worker, so that its shared builds are made once.
+PYTEST_WORKERS ?= 2
 test: setup
-	$(BIN)/pytest -q -rs
+	$(BIN)/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy exam_pdf benchmarks
+
+# The loop to run after each change: the unit and CLI tests that need no TeX, no
+# browser, no corpus and no package index (about 30 s).
+test-fast: python-deps
+	@echo "test-fast: leaves out the tests marked latex, browser, corpus, wheel and slow (make test runs them all)"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not latex and not browser and not corpus and not wheel and not slow"
 
 setup: system-deps python-deps
 

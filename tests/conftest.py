@@ -1,10 +1,13 @@
 """Shared fixtures: where the example, the corpus and the templates live, and helpers
 to write small reports and run the command line.
 
-The corpus and the templates live outside the project (``../shared``). Tests that
-read them are marked ``corpus`` and skip cleanly when the folder is absent; tests
-that need TeX or Chromium are marked ``latex``/``browser`` and never skip: the
-Makefile installs both.
+The five blank templates are part of the repository (``tests/fixtures/templates``).
+The real corpus is not: tests that read it are marked ``corpus`` (or use the
+``corpus_dir`` fixture) and run only when ``EXAM_PDF_CORPUS`` names the corpus folder
+(``.ci/run`` sets it to ``../shared/corpus`` when that exists). Without it they are
+deselected, and the run's summary says so in one line. Tests that need TeX or
+Chromium are marked ``latex``/``browser`` and never skip: the Makefile installs both.
+No test reads outside the repository, the corpus and its temporary folders.
 """
 
 from __future__ import annotations
@@ -24,21 +27,24 @@ from click.testing import CliRunner, Result
 from exam_pdf.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("EXAM_PDF_SHARED", REPO.parent / "shared"))
-CORPUS = SHARED / "corpus"
-TEMPLATES = SHARED / "templates"
+#: The real corpus (46 reports, read only), or None: set EXAM_PDF_CORPUS to run its tests.
+CORPUS: Path | None = Path(os.environ["EXAM_PDF_CORPUS"]).resolve() if os.environ.get("EXAM_PDF_CORPUS") else None
+TEMPLATES = REPO / "tests" / "fixtures" / "templates"
 EXAMPLE = REPO / "examples" / "report"
 ARTIFACTS = REPO / "test-artifacts"
+CORPUS_HINT = "set EXAM_PDF_CORPUS to the corpus folder (e.g. EXAM_PDF_CORPUS=../shared/corpus) to run them"
 
 
 def corpus_ids() -> list[str]:
-    """The corpus's report folders, or an empty list when the corpus is absent."""
-    if not CORPUS.is_dir():
+    """The corpus's report folders, or an empty list without a corpus."""
+    if CORPUS is None:
         return []
     return sorted(p.name for p in CORPUS.iterdir() if (p / "README.md").is_file())
 
 
 def corpus_manifest() -> dict[str, dict]:
+    if CORPUS is None:
+        return {}
     path = CORPUS / "manifest.json"
     if not path.is_file():
         return {}
@@ -50,22 +56,63 @@ def corpus_manifest() -> dict[str, dict]:
 
 
 def template_names() -> list[str]:
-    if not TEMPLATES.is_dir():
-        return []
-    return sorted(p.stem for p in TEMPLATES.glob("*.md"))
+    """The editions of the blank templates: ``2023``, ``2024``, ``2024-summer``, ..."""
+    return sorted(p.stem for p in TEMPLATES.glob("*.md") if p.name != "README.md")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if CORPUS is not None and not CORPUS.is_dir():
+        raise pytest.UsageError(f"EXAM_PDF_CORPUS={os.environ['EXAM_PDF_CORPUS']} is not a folder")
+
+
+def _needs_corpus(item: pytest.Item) -> bool:
+    return item.get_closest_marker("corpus") is not None or "corpus_dir" in getattr(item, "fixturenames", ())
+
+
+#: The modules that take longest, started first: with ``make test``'s two workers
+#: (``--dist loadfile``), the batch of the whole corpus then runs beside everything else
+#: instead of after it.
+LONGEST_FIRST = ("test_batch_corpus.py", "test_batch.py", "test_preamble_format.py", "test_archive.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest modules first; without a corpus, its tests are deselected (not skipped one by one)."""
+    items.sort(
+        key=lambda item: LONGEST_FIRST.index(item.path.name) if item.path.name in LONGEST_FIRST else len(LONGEST_FIRST)
+    )
+    if CORPUS is not None:
+        return
+    deselected = [item for item in items if _needs_corpus(item)]
+    if deselected:
+        items[:] = [item for item in items if not _needs_corpus(item)]
+        config.hook.pytest_deselected(items=deselected)
+    config.stash[_CORPUS_DESELECTED] = len(deselected)
+
+
+_CORPUS_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if CORPUS is not None:
+        return
+    # Under pytest-xdist the workers collect: the controller knows no count, only the setting.
+    count = config.stash.get(_CORPUS_DESELECTED, None)
+    if count != 0:
+        what = f"{count} tests" if count else "the tests on the real corpus"
+        terminalreporter.write_line(f"corpus: {what} deselected, EXAM_PDF_CORPUS is not set; {CORPUS_HINT}")
 
 
 @pytest.fixture
 def corpus_dir() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus not found at {CORPUS}")
+    """The real corpus; tests that use it are deselected without EXAM_PDF_CORPUS."""
+    if CORPUS is None:
+        pytest.skip(f"no corpus: {CORPUS_HINT}")
     return CORPUS
 
 
 @pytest.fixture
 def templates_dir() -> Path:
-    if not TEMPLATES.is_dir():
-        pytest.skip(f"templates not found at {TEMPLATES}")
+    """The five blank templates, one file per edition (``tests/fixtures/templates``)."""
     return TEMPLATES
 
 
@@ -150,12 +197,15 @@ class CorpusArchive:
         return json.loads((self.out / "manifest.json").read_text("utf-8"))
 
 
+BATCH = (sys.executable, "-m", "exam_pdf", "batch")
+
+
 @pytest.fixture(scope="session")
 def corpus_archive(tmp_path_factory: pytest.TempPathFactory) -> CorpusArchive:
     """The whole corpus (linked, never copied or written into) and the templates, archived once
     per session with ``-j 2`` (2-3 minutes): every test that needs built corpus reports reads this."""
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus not found at {CORPUS}")
+    if CORPUS is None:
+        pytest.skip(f"no corpus: {CORPUS_HINT}")
     root = tmp_path_factory.mktemp("corpus") / "root"
     root.mkdir()
     for name in corpus_ids():
@@ -166,7 +216,7 @@ def corpus_archive(tmp_path_factory: pytest.TempPathFactory) -> CorpusArchive:
     before = {p: p.stat().st_mtime_ns for p in CORPUS.rglob("*")}
     out = root.parent / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "batch", str(root), "--out", str(out), "-j", "2"],
+        [*BATCH, str(root), "--out", str(out), "-j", "2", "--state", str(root.parent / "state")],
         capture_output=True,
         text=True,
         timeout=1800,

@@ -29,7 +29,6 @@ pytestmark = pytest.mark.latex
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "examples" / "report"
 ARTIFACTS = HERE.parent / "test-artifacts"
-SHARED = Path(os.environ.get("EXAM_PDF_SHARED", HERE.parent.parent / "shared"))
 EPOCH = 1700000000
 
 #: pikepdf.pdfa findings of kind "unsupported" (constructs its allowlist validator does

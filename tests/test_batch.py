@@ -1,9 +1,9 @@
 """The exam office's batch (issue 5): a mixed tree of good, blank, broken and hostile reports.
 
-The big tree is every corpus report (linked, never copied or written into) plus
-every blank template: the same run shows that each of them builds to PDF and HTML
-(issue 3). A small tree holds the broken cases and is used for the interruption,
-cache and shard checks.
+A small tree holds the broken cases and is used for the interruption, cache and shard
+checks. The big tree, every corpus report and every blank template, is in
+test_batch_corpus.py (a module of its own, so that it runs beside these on the other
+test worker).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATES, CorpusArchive, corpus_ids, corpus_manifest, template_names
+from conftest import TEMPLATES, template_names
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.latex
@@ -119,8 +119,6 @@ class _Links(HTMLParser):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
-    if not TEMPLATES.is_dir():
-        pytest.skip("templates not found")
     root = small_tree(tmp_path_factory.mktemp("small") / "root")
     out = root.parent / "out"
     result = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(TIMEOUT))
@@ -177,8 +175,6 @@ def test_small_tree_good_archived_broken_reported(small: tuple[Path, Path, subpr
 
 
 def test_a_report_past_its_timeout_is_stopped(tmp_path: Path) -> None:
-    if not TEMPLATES.is_dir():
-        pytest.skip("templates not found")
     root, out = hang_tree(tmp_path / "root"), tmp_path / "out"
     result = batch(str(root), "--out", str(out), "--timeout", str(HANG_TIMEOUT))
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -218,12 +214,10 @@ def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subpr
 def test_rerun_is_all_cache_hits(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
     root, out, _ = small
     before = manifest(out)
-    started = time.monotonic()
     again = batch(str(root), "--out", str(out), "-j", "2", "--timeout", str(TIMEOUT))
-    elapsed = time.monotonic() - started
+    # No report was built again: counted, not timed (a loaded machine makes any time bound flaky).
     assert "; 0 built," in again.stdout, again.stdout
     assert manifest(out) == before
-    assert elapsed < 30  # no report was built again (one build alone takes longer)
 
 
 def test_force_rebuilds_and_changes_are_picked_up(tmp_path: Path) -> None:
@@ -320,24 +314,3 @@ def test_group_clash_is_resolved_and_reported(tmp_path: Path) -> None:
     assert data["alpha"]["clash_with"] == ["beta/README.md"]
     assert "group 17" in result.stderr
     assert (out / "17" / "report.pdf").is_file() and (out / "17-beta" / "report.pdf").is_file()
-
-
-@pytest.mark.corpus
-def test_every_corpus_report_and_template_builds(corpus_archive: CorpusArchive) -> None:
-    """Issue 3: every real report and every blank template to PDF and HTML, no manual help."""
-    result, out = corpus_archive.result, corpus_archive.out
-    assert result.returncode == 0, result.stdout + result.stderr
-    data = manifest(out)
-    assert len(data["reports"]) == len(corpus_ids()) + len(template_names())
-    assert not data["skipped"]
-    known = corpus_manifest()
-    for entry in data["reports"]:
-        assert entry["status"] in ("ok", "findings"), entry
-        pdf, html = out / entry["pdf"], out / entry["html"]
-        assert pdf.stat().st_size > 10_000 and html.stat().st_size > 5_000
-        assert entry["pages"] >= 2
-        guess = known.get(entry["folder"], {}).get("edition_guess")
-        if guess:
-            assert entry["questions"] == int(guess.split("-")[1].rstrip("q")), entry["folder"]
-    # The corpus was only read.
-    assert corpus_archive.corpus_untouched

@@ -208,7 +208,6 @@ def test_edition_override(cli, broken: Path, edition: str) -> None:
     assert result.exit_code == 1
 
 
-@pytest.mark.corpus
 def test_edition_override_on_a_template(cli, templates_dir: Path) -> None:
     auto = json.loads(cli("check", str(templates_dir / "2023.md"), "--format", "json").stdout)
     forced = json.loads(cli("check", str(templates_dir / "2023.md"), "--format", "json", "--edition", "2026").stdout)

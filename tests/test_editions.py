@@ -1,4 +1,4 @@
-"""The five blank templates of the course (../shared/templates/<edition>.md).
+"""The five blank templates of the course (tests/fixtures/templates/<edition>.md).
 
 Each must be read as its own edition (the file's stem is the edition's name), with
 every question unanswered, exit code 1 and valid JSON output.
@@ -6,11 +6,15 @@ every question unanswered, exit code 1 and valid JSON output.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, template_names
 
 from exam_pdf.editions import PROFILES
 from exam_pdf.model import BoxState, Edition
@@ -33,7 +37,33 @@ def test_editions_are_the_five_templates() -> None:
 
 
 def test_every_template_file_has_an_edition(templates_dir: Path) -> None:
-    assert sorted(p.stem for p in templates_dir.glob("*.md")) == EDITIONS
+    assert template_names() == EDITIONS
+    assert sorted(p.name for p in templates_dir.iterdir()) == sorted([*(f"{e}.md" for e in EDITIONS), "README.md"])
+
+
+def test_templates_are_the_course_files_named_in_their_readme(templates_dir: Path) -> None:
+    """Each template is byte for byte the course's file at the commit its README names (git blob hash)."""
+    rows = re.findall(
+        r"(?m)^\| `([\w-]+)\.md` \|[^|]+\| `([0-9a-f]{40})` \|[^|]+\| `([0-9a-f]{40})` \|$",
+        (templates_dir / "README.md").read_text("utf-8"),
+    )
+    assert sorted(name for name, _, _ in rows) == EDITIONS
+    for name, _, blob in rows:
+        data = (templates_dir / f"{name}.md").read_bytes()
+        assert hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob, name
+
+
+def test_fingerprints_are_those_of_the_templates(templates_dir: Path, tmp_path: Path) -> None:
+    """exam_pdf/_fingerprints.py is what tools/fingerprint_templates.py makes of the templates."""
+    target = tmp_path / "_fingerprints.py"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "fingerprint_templates.py"), str(templates_dir), "--out", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.read_text("utf-8") == (REPO / "exam_pdf" / "_fingerprints.py").read_text("utf-8")
 
 
 def zero_word_questions(edition: str) -> list[int]:
@@ -45,7 +75,6 @@ def template_headings(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"(?m)^###\s+Question\s+(\d+)\s*$", text)]
 
 
-@pytest.mark.corpus
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_blank_template_is_all_unanswered(templates_dir: Path, edition: str) -> None:
     path = templates_dir / f"{edition}.md"
@@ -89,7 +118,6 @@ def test_blank_template_is_all_unanswered(templates_dir: Path, edition: str) -> 
     assert {"Week 1", "Week 2", "Week 3"} <= {item.group for item in report.checklist}
 
 
-@pytest.mark.corpus
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_blank_template_cli_json(cli, templates_dir: Path, edition: str) -> None:
     count = PROFILES[edition].question_count
@@ -111,7 +139,6 @@ def test_blank_template_cli_json(cli, templates_dir: Path, edition: str) -> None
         assert q["constraints"]["images"] == (images.as_list() if images else None)
 
 
-@pytest.mark.corpus
 def test_blank_template_subprocess(run_exam_pdf, templates_dir: Path, tmp_path: Path) -> None:
     """As a student runs it: inside the folder, no PATH, README.md by default."""
     (tmp_path / "README.md").write_bytes((templates_dir / "2026.md").read_bytes())
@@ -122,7 +149,6 @@ def test_blank_template_subprocess(run_exam_pdf, templates_dir: Path, tmp_path: 
     assert done.stdout.count(" error unanswered Question ") == 31
 
 
-@pytest.mark.corpus
 def test_recommended_edition_uses_warnings(templates_dir: Path, tmp_path: Path) -> None:
     """June 2024 prompts say 'Recommended answer length': a short answer there is a warning."""
     text = (templates_dir / "2024-summer.md").read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, CorpusArchive, corpus_ids
+from conftest import CORPUS
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
@@ -379,22 +379,6 @@ def test_clean_copy_has_no_trace_of_the_check(pdf_builds: dict) -> None:  # type
 
 
 # The corpus -----------------------------------------------------------------------
-
-
-@pytest.mark.corpus
-@pytest.mark.latex
-def test_corpus_figures_fit_the_page(corpus_archive: CorpusArchive) -> None:
-    """Every figure of every corpus report inside the text area, none over 60 % of its height."""
-    assert corpus_archive.result.returncode == 0, corpus_archive.result.stderr
-    entries = [entry for entry in corpus_archive.manifest["reports"] if entry.get("pdf")]
-    assert len(entries) >= len(corpus_ids())
-    bad, drawn = [], 0
-    for entry in entries:
-        pdf = corpus_archive.out / entry["pdf"]
-        drawn += len(drawn_images(pdf))
-        bad += [f"{entry['folder']}: {problem}" for problem in misplaced(pdf)]
-    assert not bad, "\n".join(bad)
-    assert drawn > 200, "the corpus's figures are drawn"
 
 
 #: The corpus report of issue 11: a figure right after a sentence, five JPEGs named .png.

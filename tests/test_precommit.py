@@ -1,11 +1,12 @@
-"""The pre-commit hook in ``.pre-commit-hooks.yaml``, run for real with ``pre-commit try-repo``.
+"""The pre-commit hook in ``.pre-commit-hooks.yaml``, run for real with ``pre-commit run``.
 
-``try-repo`` clones the hook repository at a commit: with a local path it adds the
-*tracked* files' uncommitted changes, but never untracked files. So the test snapshots
-the working tree as it is on disk (tracked and untracked, minus what .gitignore
-ignores) into a throw-away git repository and points ``try-repo`` at that: the same
-in CI's clean clone and in a working tree with new files. pre-commit installs
-exam-pdf into its own virtualenv (under a temporary PRE_COMMIT_HOME) from that copy.
+As a course repository uses it: a ``.pre-commit-config.yaml`` names exam-pdf's
+repository and a commit of it (``rev``). pre-commit clones the repository at that commit,
+so the test snapshots the working tree as it is on disk (tracked and untracked, minus
+what .gitignore ignores) into a throw-away git repository and names that: the same in
+CI's clean clone and in a working tree with new files. pre-commit installs exam-pdf
+into its own virtualenv (under a temporary PRE_COMMIT_HOME) from that copy, once for
+the module: the second run finds it in the store, as a student's second commit does.
 """
 
 from __future__ import annotations
@@ -94,16 +95,21 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def try_repo(hook_repo: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    # try-repo builds the hook's virtualenv in a store of its own each time (about a minute:
-    # exam-pdf and its dependencies), so there are only two runs: one failing, one passing.
+    # Installing the hook's virtualenv (exam-pdf and its dependencies) takes most of the
+    # time; both runs share one PRE_COMMIT_HOME, so it is installed once.
     home = tmp_path_factory.mktemp("pre-commit-home")
+    rev = _git("rev-parse", "HEAD", cwd=hook_repo).strip()
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{"id": "exam-pdf-check"}]}]}
 
     def run(consumer: Path, *files: str) -> subprocess.CompletedProcess[str]:
+        (consumer / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+        _git("add", ".pre-commit-config.yaml", cwd=consumer)
+        _git("commit", "-q", "-m", "pre-commit", cwd=consumer)
         selection = ["--files", *files] if files else ["--all-files"]
         env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "GIT_CONFIG_NOSYSTEM": "1"}
         env.pop("VIRTUAL_ENV", None)
         return subprocess.run(
-            [*PRE_COMMIT, "try-repo", str(hook_repo), "exam-pdf-check", "--color", "never", *selection],
+            [*PRE_COMMIT, "run", "exam-pdf-check", "--color", "never", *selection],
             cwd=consumer,
             env=env,
             capture_output=True,
@@ -129,6 +135,7 @@ def test_hook_definition_fires_on_any_change_under_reports() -> None:
     assert hook["always_run"] is True and hook["pass_filenames"] is True
 
 
+@pytest.mark.slow
 def test_hook_fails_on_a_bad_report_among_good_ones(try_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """pre-commit passes every matching file in one call: one bad report fails the commit,
     and the good ones beside it are checked too (each prints its own summary)."""
@@ -144,6 +151,7 @@ def test_hook_fails_on_a_bad_report_among_good_ones(try_repo, tmp_path: Path) ->
     assert "words  images" not in run.stdout  # --quiet: findings and summaries, no tables
 
 
+@pytest.mark.slow
 def test_hook_passes_on_a_good_report(try_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     consumer = _consumer(tmp_path / "course", {".": GOOD})
     run = try_repo(consumer)

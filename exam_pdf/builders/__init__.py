@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import importlib.resources
 import io
 import os
 import re
@@ -35,10 +36,8 @@ IMAGE_DIR = "_exam_img"
 
 
 def templates_dir() -> Path:
-    """``latex_templates/``: beside the package in a checkout, inside it in a wheel."""
-    import latex_templates
-
-    return Path(latex_templates.__file__).resolve().parent
+    """The LaTeX templates: package ``exam_pdf.latex_templates`` (``latex_templates/`` in the repository)."""
+    return Path(str(importlib.resources.files("exam_pdf.latex_templates"))).resolve()
 
 
 def default_work_dir(report: Path) -> Path:
