@@ -179,11 +179,11 @@ def test_the_actions_steps_build_the_example_with_annotations_and_summary(tmp_pa
     assert runner.outcomes["check"] == "success", check.stderr
     assert runner.outputs["check"] == {"exit-code": "1"}
     annotations = [line for line in check.stdout.splitlines() if line.startswith("::")]
-    assert len(annotations) == 6  # the example's six findings (examples/README.md)
+    assert len(annotations) == 8  # the example's eight findings (examples/README.md)
     assert "::error file=reports/README.md,line=137" in check.stdout
 
     summary = runner.summary.read_text("utf-8")
-    assert "**25 of 31 questions pass**; 3 error(s), 3 warning(s)" in summary
+    assert "**24 of 31 questions pass**; 3 error(s), 5 warning(s)" in summary
     rows = re.findall(r"(?m)^\| (\d+) \| \d+ \| \d+ \| [^|]+ \| [^|]+ \|$", summary)
     assert rows == [str(n) for n in range(1, 32)]
     assert "| 28 | 0 | 0 | 0-200 words (recommended) | ❌ error |" in summary
@@ -211,7 +211,8 @@ def test_the_actions_steps_on_an_unreadable_report(tmp_path: Path) -> None:
     (runner.workspace / "reports" / "README.md").write_bytes(b"### Question 1\n\n\xff\xfe not UTF-8\n")
     uploaded = runner.run()
     assert runner.outputs["check"] == {"exit-code": "2"}
-    assert "::error title=exam-pdf::exam-pdf: error: README.md: is not UTF-8 text" in runner.logs["check"].stdout
+    expected = "::error title=exam-pdf::exam-pdf: error: reports/README.md:3:1: not UTF-8 text"
+    assert expected in runner.logs["check"].stdout
     assert runner.summary.read_text("utf-8") == (
         "## exam-pdf: exam report\n\nThe report could not be read (exit code 2): see the log.\n"
     )

@@ -193,9 +193,11 @@ def run_in_child(task: Task) -> None:
     included) goes to ``build.log``, and the record's reason is one line. SIGTERM
     (how the pool stops a worker) ends the build and the TeX engine it runs.
     """
+    parent = os.getppid()
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     os.setpgid(0, 0)
+    _stop_with(parent)
     try:
         if task.staging.exists():
             shutil.rmtree(task.staging)
@@ -208,6 +210,24 @@ def run_in_child(task: Task) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     write_record(task.staging, build(task))
+
+
+def _stop_with(parent: int) -> None:
+    """Ask Linux for SIGTERM when the batch that forked this worker dies (PR_SET_PDEATHSIG).
+
+    The worker has a process group of its own, so a batch killed outright (SIGKILL, a
+    closed terminal) would leave it building, and a rerun's worker for the same report
+    would find its work folder changing under it. Elsewhere the pool's own stop is all.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the batch died before the request was made
+        _stop(signal.SIGTERM, None)
 
 
 def write_record(staging: Path, record: dict[str, Any]) -> None:
