@@ -537,8 +537,11 @@ def batch(
       exam-pdf merge archive/ part1/ part2/                  # then join them
     """
     from exam_pdf.batch import Progress, run_batch, state_folder
+    from exam_pdf.dates import source_date_epoch
     from exam_pdf.formats import count
     from exam_pdf.terminal import shown
+
+    source_date_epoch()  # a malformed SOURCE_DATE_EPOCH is one line now, not a failed row per report
 
     _writable(out)
     if state is None:

@@ -523,3 +523,16 @@ def test_docutils_reads_no_configuration_file_during_a_build(tmp_path: Path, mon
     with sphinx_sandbox():
         assert settings().id_prefix == ""
     assert os.environ["DOCUTILSCONFIG"] == str(tmp_path / "docutils.conf"), "restored afterwards"
+
+
+def test_a_malformed_source_date_epoch_stops_a_batch_before_any_build(run_exam_pdf, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "root" / "g1").mkdir(parents=True)
+    (tmp_path / "root" / "g1" / "README.md").write_text(REPORT, "utf-8")
+    out = tmp_path / "out"
+    done = run_exam_pdf("batch", str(tmp_path / "root"), "--out", str(out), SOURCE_DATE_EPOCH="-5")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "exam-pdf: error: SOURCE_DATE_EPOCH='-5' is not a date: give whole seconds since 1970-01-01 UTC "
+        f"(0 to {MAX_EPOCH}), or leave it unset"
+    ]
+    assert not (out / "manifest.json").exists()
