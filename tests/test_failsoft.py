@@ -150,6 +150,20 @@ def test_long_lines_are_broken_where_tex_sees_no_difference() -> None:
     assert "\\par" not in broken[bold:]
 
 
+def test_a_paragraph_of_many_short_lines_is_set_as_several() -> None:
+    # 40,000 lines of '__' are one paragraph for TeX: as slow to break into lines as one long line.
+    lines = ["\\sphinxAtStartPar", *(["\\_\\_"] * 4000), "", "After."]
+    broken, code, split = break_long_lines("\n".join(lines), paragraph=5000)
+    assert broken.replace("\n\\par", "") == "\n".join(lines)
+    assert len(split) == 4 * 4000 // 5000 and not code
+    # Never inside braces, a table, or after a table row's end.
+    held = ["\\textbf{", *(["x"] * 3000), "}"]
+    inside = break_long_lines("\n".join(held), paragraph=1000)[0]
+    assert "\\par" not in inside[: inside.rindex("}")]
+    table = ["\\begin{tabulary}{\\linewidth}{ll}", *(["a & b \\\\"] * 3000), "\\end{tabulary}"]
+    assert break_long_lines("\n".join(table), paragraph=1000)[2] == []
+
+
 def test_code_lines_are_broken_between_highlighted_tokens() -> None:
     line = "\\PYG{n}{abc}\\PYG{o}{=}" * 200
     tex = "\\begin{sphinxVerbatim}[commandchars=\\\\\\{\\}]\n" + line + "\n\\end{sphinxVerbatim}"

@@ -27,6 +27,10 @@ HEADING_MAX = 200
 _TEXT_BREAK = re.compile(r"(?<!\\) |\\allowbreak\{\}")
 _VERBATIM_BEGIN = re.compile(r"^\\begin\{sphinx(?:Verbatim\w*|alltt)\}")
 _VERBATIM_END = re.compile(r"^\\end\{sphinx(?:Verbatim\w*|alltt)\}")
+_TABLE_BEGIN = re.compile(r"\\begin\{(?:tabular|tabulary|longtable|array)")
+_TABLE_END = re.compile(r"\\end\{(?:tabular|tabulary|longtable|array)")
+_OPEN = re.compile(r"(?<!\\)\{")
+_CLOSE = re.compile(r"(?<!\\)\}")
 
 
 def shorten(text: str, limit: int = HEADING_MAX) -> str:
@@ -52,13 +56,26 @@ def break_long_lines(
     broken: list[tuple[int, int]] = []
     split: list[int] = []
     verbatim = False
+    run = depth = tables = 0  # the paragraph so far, over many short lines; open braces; tables
     for line in tex.split("\n"):
         if _VERBATIM_BEGIN.match(line):
             verbatim = True
         elif _VERBATIM_END.match(line):
             verbatim = False
+        tables += len(_TABLE_BEGIN.findall(line)) - len(_TABLE_END.findall(line))
+        if verbatim or not line.strip() or line.startswith(("\\begin{", "\\end{")):
+            run = depth = 0  # a paragraph ends here (or is not running text)
+        else:
+            run += len(line)
+            depth += len(_OPEN.findall(line)) - len(_CLOSE.findall(line))
         if len(line) <= limit:
             out.append(line)
+            # A paragraph of many short lines (40,000 lines of '__') is as slow for TeX
+            # as one long line: it is set as several where that changes nothing but breaks.
+            if run >= paragraph and depth == 0 and tables <= 0 and "&" not in line and not line.endswith("\\\\"):
+                out.append("\\par")
+                split.append(run)
+                run = 0
         elif verbatim:
             pieces = _split_code(line, limit)
             if len(pieces) > 1:
