@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -245,24 +246,14 @@ def _renumbered(archived: Archived, recorded: sealing.Seal) -> sealing.Seal:
 
 def seal_differences(sealed: sealing.Seal, now: sealing.Seal) -> list[str]:
     """What changed between the seal written at archive time and the file as it is."""
+    from exam_pdf.formats import count  # the one pluralising helper (imported late: it loads the checker)
+
     found: list[str] = []
     if len(now.pages) != len(sealed.pages):
-        found.append(f"the document has {_count(len(now.pages), 'page')}, {len(sealed.pages)} were sealed")
+        found.append(f"the document has {count(len(now.pages), 'page')}, {len(sealed.pages)} were sealed")
     found += _page_differences(sealed.pages, now.pages)
-    for name in sorted(set(sealed.attachments) | set(now.attachments)):
-        if name not in now.attachments:
-            found.append(f"attachment '{name}' was removed")
-        elif name not in sealed.attachments:
-            found.append(f"attachment '{name}' was added after archiving")
-        elif now.attachments[name] != sealed.attachments[name]:
-            found.append(f"attachment '{name}' changed")
-    for key in sorted(set(sealed.info) | set(now.info)):
-        if key not in now.info:
-            found.append(f"metadata {key} was removed")
-        elif key not in sealed.info:
-            found.append(f"metadata {key} was added after archiving")
-        elif now.info[key] != sealed.info[key]:
-            found.append(f"metadata {key} changed")
+    found += _entry_differences("attachment '{}'", sealed.attachments, now.attachments)
+    found += _entry_differences("metadata {}", sealed.info, now.info)
     if now.xmp != sealed.xmp:
         found.append("XMP metadata changed")
     if now.catalog != sealed.catalog:
@@ -314,8 +305,17 @@ def _pages(numbers: list[int]) -> str:
     return f"page {joined}" if len(numbers) == 1 else f"pages {joined}"
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+def _entry_differences(label: str, sealed: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    """Entries (attachments, Info keys) removed, added or changed since sealing; ``label`` names one."""
+    found = []
+    for name in sorted(set(sealed) | set(now)):
+        if name not in now:
+            found.append(f"{label.format(name)} was removed")
+        elif name not in sealed:
+            found.append(f"{label.format(name)} was added after archiving")
+        elif now[name] != sealed[name]:
+            found.append(f"{label.format(name)} changed")
+    return found
 
 
 def _carried(archived: Archived) -> list[str]:
