@@ -92,6 +92,18 @@ def default_branch(mirror: Path, url: str, budget: Budget) -> str | None:
     return None
 
 
+#: How every fetch runs: no tags, no FETCH_HEAD, no submodules, and no file contents
+#: (blobs) but those asked for by :func:`fetch_blobs`.
+FETCH = (
+    "fetch",
+    "--quiet",
+    "--no-tags",
+    "--no-write-fetch-head",
+    "--no-recurse-submodules",
+    "--filter=blob:none",
+)
+
+
 def fetch_branch(mirror: Path, url: str, branch: str, budget: Budget) -> bool:
     """Fetch ``branch`` into the mirror's :data:`REF`; False when the repository has no such branch."""
     transport = url_scheme(url)
@@ -100,12 +112,7 @@ def fetch_branch(mirror: Path, url: str, branch: str, budget: Budget) -> bool:
         return False
     git(
         mirror,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--no-recurse-submodules",
-        "--filter=blob:none",
+        *FETCH,
         "--force",
         "origin",
         f"+refs/heads/{branch}:{REF}",
@@ -188,12 +195,7 @@ def missing(mirror: Path, sha: str, oids: list[str], budget: Budget) -> list[str
 def fetch_blobs(mirror: Path, url: str, oids: list[str], budget: Budget) -> None:
     git(
         mirror,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--no-recurse-submodules",
-        "--filter=blob:none",
+        *FETCH,
         "--stdin",
         "origin",
         budget=budget,
