@@ -649,3 +649,30 @@ def test_a_roster_of_ten_repositories_collects_and_archives_end_to_end(tmp_path:
     for number in handed_in:
         assert (archive / number / "report.pdf").stat().st_size > 0
     assert [s["folder"] for s in manifest["skipped"]] == ["11"]  # the failed group: nothing to build
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["plain", "watched"])
+def test_a_stopped_git_leaves_no_pipe_open(tmp_path: Path, watched: bool) -> None:
+    """A git call stopped on its time limit closes its pipes: left to the garbage collector,
+    they surface as an "unclosed file" warning in whatever runs next (a flaky failure)."""
+    import gc
+    import socket
+    import warnings
+
+    from exam_pdf.collect.gitrun import Budget, GitFailed, git
+
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "m.git")], check=True)
+    with socket.create_server(("127.0.0.1", 0)) as server, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        url = f"git://127.0.0.1:{server.getsockname()[1]}/x.git"
+        with pytest.raises(GitFailed, match="time limit"):
+            git(
+                tmp_path / "m.git",
+                "ls-remote",
+                url,
+                budget=Budget(1.0, 10**6),
+                transport="git",
+                watch=(tmp_path / "m.git") if watched else None,
+            )
+        gc.collect()
+    assert not [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]

@@ -158,6 +158,7 @@ def git(
             _kill(process)
         with _RUNNING_LOCK:
             _RUNNING.discard(process)
+        _close_pipes(process)
     if watch is not None:
         # Checked again at the end: a fetch may finish between two looks at the folder.
         budget.spent += max(0, _size(watch) - start)
@@ -179,8 +180,9 @@ def _watched(
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
 
     def drain(name: str, stream: Any) -> None:
-        for chunk in iter(lambda: stream.read(65536), b""):
-            chunks[name].append(chunk)
+        with contextlib.suppress(OSError, ValueError):  # closed under it by run()'s clean-up
+            for chunk in iter(lambda: stream.read(65536), b""):
+                chunks[name].append(chunk)
 
     readers = [
         threading.Thread(target=drain, args=("out", process.stdout), daemon=True),
@@ -221,6 +223,16 @@ def _size(folder: Path) -> int:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(path, name)).st_size
     return total
+
+
+def _close_pipes(process: subprocess.Popen[bytes]) -> None:
+    """Close our ends of git's pipes: ``communicate`` leaves them open when it times out, and
+    the watched fetch's reader threads only read them; a pipe left to the garbage collector
+    is an unclosed file (a ResourceWarning at some later, unrelated moment)."""
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
