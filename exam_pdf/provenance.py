@@ -188,21 +188,26 @@ def is_collected_tree(root: Path) -> bool:
     return (root / COLLECTED).is_file()
 
 
-def roster_rows_without_folder(root: Path) -> list[dict[str, Any]]:
-    """The rows of ``root/collect.json`` that have no group folder of their own (no usable
-    group number, or a group listed again): what a batch lists as skipped, with the reason."""
+def roster_rows_without_folder(root: Path, shard: tuple[int, int] = (1, 1)) -> list[dict[str, Any]]:
+    """The rows of ``root/collect.json`` in share ``shard`` that have no group folder of their
+    own (no usable group number, or a group listed again): what a batch lists as skipped,
+    with the reason. The share is the one ``collect --shard`` gives the row."""
     try:
         data = json.loads((root / COLLECTED).read_text("utf-8"))
         groups = data["groups"]
         assert isinstance(groups, list)
     except (OSError, ValueError, KeyError, TypeError, AssertionError):
         return []
+    index, count = shard
     rows = []
     for entry in groups:
         if not isinstance(entry, dict) or entry.get("status") != "failed":
             continue
-        reason = str(entry.get("reason") or "")
-        if entry.get("group") is None or " is listed again " in reason:
+        group, reason = entry.get("group"), str(entry.get("reason") or "")
+        if group is not None and " is listed again " not in reason:
+            continue  # the group's folder has the row's submission.json
+        mine = index == 1 if not isinstance(group, str) else shard_of(group, count) == index - 1
+        if mine:
             rows.append({"folder": f"roster line {entry.get('line')}", "reason": " ".join(reason.split())})
     return rows
 

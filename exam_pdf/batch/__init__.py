@@ -88,8 +88,7 @@ def run_batch(
     candidates = [c for c in discover(root, exclude=(out, state)) if shard_of(c.folder, count) == index - 1]
     options = {"notes": notes, "edition": edition, "timeout": timeout}
     skipped = [{"folder": c.folder, "reason": c.skipped} for c in candidates if c.skipped]
-    if index == 1:  # roster rows with no group folder: listed once, by the first shard
-        skipped += roster_rows_without_folder(root)
+    skipped += roster_rows_without_folder(root, shard)  # in a collected tree: rows with no folder of their own
     entries: list[dict[str, Any]] = []
     todo: list[Task] = []
     submissions: dict[str, Submission] = {}
