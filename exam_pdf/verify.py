@@ -88,7 +88,7 @@ class Verdict:
     notes: list[str] = dataclasses.field(default_factory=list)
     """What else is worth saying (why a PDF counts as not sealed)."""
     matches: list[str] = dataclasses.field(default_factory=list)
-    """With ``--source``: each embedded file that is the same in the sources."""
+    """With ``--source`` naming a repository: each embedded file that is the same at the recorded commit."""
 
     @property
     def exit_code(self) -> int:
@@ -174,7 +174,13 @@ def _read_xmp(data: bytes) -> dict[str, str]:
     for prefix, tag in (("dc", "title"), ("dc", "description"), ("dc", "creator")):
         items = [li.text or "" for li in tree.iter(f"{{{_NS['rdf']}}}li") if _parent_is(tree, li, prefix, tag)]
         found[f"{prefix}:{tag}"] = ", ".join(items)
-    for prefix, tag in (("pdf", "Keywords"), ("pdf", "Producer"), ("xmp", "CreateDate"), ("pdfaid", "part")):
+    for prefix, tag in (
+        ("pdf", "Keywords"),
+        ("pdf", "Producer"),
+        ("xmp", "CreateDate"),
+        ("pdfaid", "part"),
+        ("dc", "source"),
+    ):
         node = tree.find(f".//{{{_NS[prefix]}}}{tag}")
         found[f"{prefix}:{tag}"] = node.text or "" if node is not None else ""
     return found
@@ -234,7 +240,7 @@ def verify(pdf_path: Path, source: Path | str | None = None, manifest: Path | No
                 f"{pdf_path.name}: names no commit (not built from a collected tree): give --source the report's folder"
             )
         else:
-            found += _against_source(archived, Path(source), matches)
+            found += _against_source(archived, Path(source))
     if manifest is not None:
         found += _against_manifest(pdf_path, archived, manifest)
         if not sealed and not found:
@@ -372,6 +378,9 @@ def _carried(archived: Archived) -> list[str]:
     for key in (KEY_GROUP, KEY_EDITION):
         if key not in info:
             found.append(f"metadata {key} is missing")
+    commit = info.get(KEY_COMMIT)
+    if commit is not None and f"at commit {commit}" not in xmp.get("dc:source", ""):
+        found.append(f"metadata {KEY_COMMIT} ({commit!r}) is not the commit XMP dc:source names")
     return found
 
 
@@ -438,7 +447,7 @@ def _public(url: str) -> str:
     return public_url(url)
 
 
-def _against_source(archived: Archived, source: Path, matches: list[str] | None = None) -> list[str]:
+def _against_source(archived: Archived, source: Path) -> list[str]:
     folder = report_folder(source)
     differ = []
     for item in archived.files:
@@ -456,8 +465,6 @@ def _against_source(archived: Archived, source: Path, matches: list[str] | None 
             differ.append(f"'{item.name}' is in the PDF but not in {folder}")
         elif hashlib.sha256(data).hexdigest() != item.sha256:
             differ.append(f"'{item.name}' on disk differs from the embedded copy")
-        elif matches is not None:
-            matches.append(f"'{item.name}' matches {on_disk}")
     return differ
 
 

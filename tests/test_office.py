@@ -24,8 +24,6 @@ from conftest import REPO
 from pypdf import PdfReader
 from test_collect import BEFORE, DEADLINE, LATE, LATER, Repo, git
 
-pytestmark = pytest.mark.latex
-
 SOURCE_DATE_EPOCH = "1767225600"
 WORKFLOW = REPO / "examples" / "workflows" / "exam-office.yml"
 
@@ -167,6 +165,7 @@ FAILED = {
 }
 
 
+@pytest.mark.latex
 def test_collect_takes_the_commit_at_the_deadline_and_lists_the_late_ones(office: Office) -> None:
     assert office.collected.returncode == 1, office.collected.stderr  # some groups failed
     data = json.loads((office.submissions / "collect.json").read_text("utf-8"))
@@ -179,6 +178,7 @@ def test_collect_takes_the_commit_at_the_deadline_and_lists_the_late_ones(office
     assert groups["1"]["students"] == ["s260101", "s260102@dtu.dk"]  # the roster row travels along
 
 
+@pytest.mark.latex
 def test_the_batch_archives_every_collected_group_with_its_commit(office: Office) -> None:
     assert office.built.returncode == 1, office.built.stdout + office.built.stderr  # the failed groups
     assert "Traceback" not in office.built.stderr
@@ -201,6 +201,7 @@ def test_the_batch_archives_every_collected_group_with_its_commit(office: Office
     assert office.entry("1")["late_commits"] is None
 
 
+@pytest.mark.latex
 def test_every_group_that_could_not_be_collected_is_a_failed_row_with_its_reason(office: Office) -> None:
     for group, reason in FAILED.items():
         entry = office.entry(group)
@@ -217,6 +218,7 @@ def test_every_group_that_could_not_be_collected_is_a_failed_row_with_its_reason
     assert "failed: 7/submission.json: not collected:" in office.built.stderr
 
 
+@pytest.mark.latex
 def test_summary_and_overview_name_the_commit_and_the_late_pushes(office: Office) -> None:
     rows = {r["group"]: r for r in csv.DictReader((office.archive / "summary.csv").read_text("utf-8").splitlines())}
     assert rows["1"]["commit"] == office.handed_in["1"] and rows["1"]["repo_url"] == "remotes/group1.git"
@@ -230,6 +232,7 @@ def test_summary_and_overview_name_the_commit_and_the_late_pushes(office: Office
     assert "(roster)" in page and "the repository is empty (no branch)" in page
 
 
+@pytest.mark.latex
 def test_each_pdf_names_its_commit_on_the_cover_and_in_its_metadata(office: Office) -> None:
     for group, sha in office.handed_in.items():
         reader = PdfReader(office.archive / group / "report.pdf")
@@ -248,6 +251,7 @@ def test_each_pdf_names_its_commit_on_the_cover_and_in_its_metadata(office: Offi
     assert done.returncode == 0 and done.stdout.strip().endswith("intact"), done.stdout
 
 
+@pytest.mark.latex
 def test_a_collected_pdf_is_still_pdfa_3b(office: Office) -> None:
     """The commit in the XMP packet is a standard property (``dc:source``): no extension schema needed."""
     from pikepdf import pdfa
@@ -256,6 +260,7 @@ def test_a_collected_pdf_is_still_pdfa_3b(office: Office) -> None:
     assert found.violations == (), found.summary(50)
 
 
+@pytest.mark.latex
 def test_the_roster_is_checked_against_questions_1_and_2(office: Office) -> None:
     entry = office.entry("4")
     assert entry["status"] == "findings"
@@ -276,6 +281,7 @@ def test_the_roster_is_checked_against_questions_1_and_2(office: Office) -> None
     assert unknown.returncode == 2 and "group 40 is not on the roster" in unknown.stderr
 
 
+@pytest.mark.latex
 def test_verify_source_checks_the_pdf_against_the_repository_at_its_commit(office: Office) -> None:
     pdf = str(office.archive / "3" / "report.pdf")
     for source in (office.repos["3"].bare, office.repos["3"].work, f"file://{office.repos['3'].bare}"):
@@ -301,6 +307,7 @@ def test_verify_source_checks_the_pdf_against_the_repository_at_its_commit(offic
     assert refused.returncode == 2 and "uses 'ext::'" in refused.stderr
 
 
+@pytest.mark.latex
 def test_shards_collect_and_build_the_same_share_and_merge_into_the_whole(office: Office) -> None:
     parts = []
     for index in (1, 2):
@@ -358,3 +365,32 @@ def test_the_office_workflow_runs_collect_and_batch_as_shards_then_merges_and_up
     assert sorted(installed.replace("\\", " ").split()) == sorted(wanted)
     # Inputs and secrets reach the shell through env:, never pasted into a script.
     assert "${{" not in runs
+
+
+def test_the_fallback_pdfs_cover_names_the_commit_too() -> None:
+    """When LaTeX fails on a collected report, its plain-text PDF names the commit as well:
+    written by fpdf2 here, and by the fallback's LaTeX template (rendered, not compiled)."""
+    import io
+
+    import jinja2
+
+    from exam_pdf.builders import templates_dir
+    from exam_pdf.builders.fallback import Cover, tex_escape, with_fpdf
+
+    line = "remotes/group1.git at commit " + "ab" * 20 + " on main, committed " + BEFORE
+    cover = Cover("T", "C", "1", "s260101", "2026", "2026-01-20", "ok", "a TeX error", source=line)
+    text = PdfReader(io.BytesIO(with_fpdf(cover, [], ["the report"]))).pages[0].extract_text()
+    assert f"Commit: {line}" in " ".join(text.split())
+    template = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<%=",
+        variable_end_string="%>",
+    ).get_template("fallback.tex.jinja")
+    fields = {k: tex_escape(v) for k, v in dataclasses.asdict(cover).items()}
+    tex = template.render(**fields, version="x", main_font="F", mono_font="M", findings="", body="")
+    assert "Commit & \\parbox[t]{0.8\\linewidth}{\\raggedright " + tex_escape(line) + "}" in tex
+    assert "Commit &" not in template.render(
+        **{**fields, "source": ""}, version="x", main_font="F", mono_font="M", findings="", body=""
+    )

@@ -264,7 +264,7 @@ def build_pdf(
         for rule, line, message in getattr(app.builder, "exam_tex_findings", [])
     ]
     tex = work / "latex" / "report.tex"
-    date, _ = source_date(source.path)
+    date, _ = source_date(source.path, result.report.submission.commit_date if result.report.submission else "")
     files = [SourceFile(source.path.name, source.raw)]
     for name in sorted(getattr(app.env, "exam_pdf_sources", ())):
         path = source.folder / name

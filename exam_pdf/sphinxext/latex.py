@@ -112,7 +112,7 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         else:
             report = result.report
             edition = report.edition
-            date, _ = source_date(report.path)
+            date, _ = source_date(report.path, report.submission.commit_date if report.submission else "")
             title = shorten(report.title or "Exam report")
             if title != report.title and report.title:
                 self.tex_findings.append(
