@@ -394,3 +394,35 @@ def test_the_fallback_pdfs_cover_names_the_commit_too() -> None:
     assert "Commit &" not in template.render(
         **{**fields, "source": ""}, version="x", main_font="F", mono_font="M", findings="", body=""
     )
+
+
+def test_submission_json_is_read_only_in_a_collected_tree_and_only_when_sound(tmp_path: Path) -> None:
+    """No TeX: what discover makes of each group folder."""
+    from exam_pdf.batch.discover import discover
+
+    sha = "ab" * 20
+    good = {"group": "1", "students": ["s260101"], "repo_url": "u", "branch": "main", "commit": sha}
+    good |= {"commit_date": BEFORE, "status": "collected", "reason": None, "late_commits": None}
+    cases = {
+        "1": good,
+        "2": {**good, "group": "2", "commit": "HEAD~1"},
+        "3": {**good, "group": "3", "repo_url": "x\x1b[2Jy"},
+        "4": {**good, "group": "4", "status": "failed", "commit": None, "reason": "the repository is empty"},
+        "5": "[not an object",
+    }
+    for group, data in cases.items():
+        (tmp_path / group / "reports").mkdir(parents=True)
+        (tmp_path / group / "reports" / "README.md").write_text(report(group, "s260101"), "utf-8")
+        text = data if isinstance(data, str) else json.dumps(data)
+        (tmp_path / group / "submission.json").write_text(text, "utf-8")
+    # Not a collected tree: a submission.json (which a group may have committed) is never read.
+    assert all(c.submission is None and c.failed is None for c in discover(tmp_path))
+    (tmp_path / "collect.json").write_text('{"groups": []}', "utf-8")
+    found = {c.folder: c for c in discover(tmp_path)}
+    assert found["1"].failed is None and found["1"].submission is not None and found["1"].submission.commit == sha
+    assert found["2"].failed == "submission.json commit 'HEAD~1' is not a commit SHA: collect the group again"
+    assert (
+        found["3"].failed == "submission.json repo_url is too long or has control characters: collect the group again"
+    )
+    assert found["4"].failed == "not collected: the repository is empty" and found["4"].relpath == "4/submission.json"
+    assert found["5"].failed is not None and found["5"].failed.startswith("submission.json is not JSON")
