@@ -594,6 +594,11 @@ def batch(
     built (with or without findings), 1 when some failed or got only a fallback PDF
     (LaTeX failed; the PDF holds the report as plain text).
 
+    Over the output of collect (ROOT has collect.json), each group's commit and
+    repository go into the manifest, summary, overview and PDF, the roster's group and
+    study numbers are checked against the report, and a group collect could not
+    collect is a failed row with its reason.
+
     \b
     Example:
       exam-pdf batch submissions/ --out archive/ -j 4
@@ -742,8 +747,9 @@ def collect(
     committer date is not after --deadline is taken; OUT/<group>/reports/ gets its
     reports/ folder and OUT/<group>/submission.json the commit, its date and the commits
     after the deadline. No code of a repository is run. OUT/collect.json lists every
-    group. Exit 0 when every group was collected, 1 when some failed, 2 for a bad
-    roster or deadline.
+    group. With --shard i/N, only the groups of the share batch --shard i/N builds.
+    Exit 0 when every group was collected, 1 when some failed, 2 for a bad roster or
+    deadline.
 
     \b
     Example:
