@@ -70,6 +70,13 @@ class Submission:
             "deadline": self.deadline,
         }
 
+    def built_from(self) -> dict[str, Any]:
+        """What of it the PDF and HTML show (a batch's cache key): not the late commits,
+        which only the manifest lists, so that a push after the deadline rebuilds nothing."""
+        data = self.config()
+        del data["late_commits"], data["deadline"]
+        return data
+
     @classmethod
     def from_config(cls, data: Any) -> Submission | None:
         """The Submission a :meth:`config` dict describes; None for an empty one."""

@@ -332,6 +332,21 @@ def test_shards_collect_and_build_the_same_share_and_merge_into_the_whole(office
     assert joined["skipped"] == whole["skipped"] and joined["totals"] == whole["totals"]
 
 
+@pytest.mark.latex
+def test_a_push_after_the_batch_is_listed_on_the_next_run_and_rebuilds_nothing(office: Office) -> None:
+    """(Last of the office tests: it pushes to group 1's repository.)"""
+    later = office.repos["1"].commit({"reports/README.md": report("1", "s260101", "after the batch")}, LATER)
+    office.repos["1"].push()
+    tree, out = office.root / "submissions-later", office.root / "archive-later"
+    assert exam_pdf("collect", *office.collect_args(tree)).returncode == 1
+    edit_after_collection(tree)
+    built = exam_pdf("batch", str(tree), "--out", str(out), "--state", str(office.state))
+    assert " 0 built," in built.stdout, built.stdout + built.stderr  # the PDF shows no late commits
+    [entry] = [e for e in json.loads((out / "manifest.json").read_text("utf-8"))["reports"] if e["group"] == "1"]
+    assert entry["commit"] == office.handed_in["1"]
+    assert entry["late_commits"] == {"count": 1, "last_sha": later, "last_date": LATER}
+
+
 def test_the_office_workflow_runs_collect_and_batch_as_shards_then_merges_and_uploads() -> None:
     """GitHub's schema and zizmor check it with the students' workflow (tests/test_action.py);
     here: it runs exam-pdf's commands with options they have, in shards that agree, from the

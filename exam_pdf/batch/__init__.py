@@ -97,6 +97,7 @@ def run_batch(
         if candidate.readme is None:
             continue
         submission = candidate.submission.config() if candidate.submission else None
+        built_from = candidate.submission.built_from() if candidate.submission else None
         if candidate.submission is not None:
             submissions[candidate.relpath] = candidate.submission
         task = Task(
@@ -104,7 +105,7 @@ def run_batch(
             folder=candidate.folder,
             readme=candidate.readme,
             # The commit and roster row are stamped into the PDF: a change rebuilds it.
-            key="" if candidate.failed else cache_key(candidate.readme, {**options, "submission": submission}),
+            key="" if candidate.failed else cache_key(candidate.readme, {**options, "submission": built_from}),
             staging=state / "builds" / slot(candidate.relpath),
             work=state / "work" / slot(candidate.relpath),
             notes=notes,
