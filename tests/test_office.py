@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,12 +96,13 @@ class Office:
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    """The tests' own git calls (for the whole module): no configuration of the machine."""
     root = tmp_path_factory.mktemp("office")
     saved = {name: os.environ.get(name) for name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")}
     os.environ.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
     try:
-        return _build(root)
+        yield _build(root)
     finally:
         for name, value in saved.items():
             if value is None:
