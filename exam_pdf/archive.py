@@ -3,7 +3,9 @@
 What is added to the PDF xelatex wrote:
 - document information and an XMP packet that agree with each other (title, author,
   subject, keywords, producer, dates from the sources' date), plus exam-pdf's own
-  information keys (group, edition, check summary, SHA-256 of the source bundle);
+  information keys (group, edition, check summary, SHA-256 of the source bundle; for a
+  report ``collect`` took from a repository, the repository, branch, commit and its
+  date, named in the XMP packet's ``dc:source`` too);
 - the README and every figure it references, as embedded files with their relative
   paths, MIME types and SHA-256 (PDF/A-3 associated files, ``/AF``);
 - an sRGB output intent, ``pdfaid`` identification, print flags on annotations, no
@@ -42,6 +44,11 @@ KEY_VERSION = "/ExamPdfVersion"
 KEY_SEAL = sealing.KEY
 #: Set (to the reason) only on a fallback PDF: LaTeX failed and the text is set plain.
 KEY_FALLBACK = "/ExamPdfFallback"
+#: Set only on a collected report (``exam-pdf collect``): the commit it was built from.
+KEY_REPOSITORY = "/ExamPdfRepository"
+KEY_BRANCH = "/ExamPdfBranch"
+KEY_COMMIT = "/ExamPdfCommit"
+KEY_COMMIT_DATE = "/ExamPdfCommitDate"
 
 
 #: Where the sRGB profile comes from: Debian's icc-profiles-free, else Pillow's built-in sRGB.
@@ -77,6 +84,12 @@ class Metadata:
     edition: str
     check: str
     fallback: str = ""
+    repository: str = ""
+    branch: str = ""
+    commit: str = ""
+    commit_date: str = ""
+    source: str = ""
+    """One line naming the repository and commit: XMP ``dc:source`` (a collected report only)."""
 
     def shown(self) -> Metadata:
         """The metadata with every hidden character written as its code point (see module docstring)."""
@@ -89,6 +102,9 @@ class Metadata:
             group=visible(self.group),
             edition=visible(self.edition),
             check=visible(self.check),
+            repository=visible(self.repository),
+            branch=visible(self.branch),
+            source=visible(self.source),
         )
 
     def info(self, bundle: str) -> dict[str, str]:
@@ -109,6 +125,16 @@ class Metadata:
             KEY_BUNDLE: bundle,
             KEY_VERSION: __version__,
             **({KEY_FALLBACK: self.fallback} if self.fallback else {}),
+            **(
+                {
+                    KEY_REPOSITORY: self.repository,
+                    KEY_BRANCH: self.branch,
+                    KEY_COMMIT: self.commit,
+                    KEY_COMMIT_DATE: self.commit_date,
+                }
+                if self.commit
+                else {}
+            ),
         }
 
 
@@ -124,6 +150,9 @@ def xmp_packet(meta: Metadata) -> bytes:
     """An XMP packet with the same values as the information dictionary (standard schemas only)."""
     when = _xmp_date(meta.date)
     authors = "".join(f"<rdf:li>{escape(a.strip())}</rdf:li>" for a in meta.author.split(",") if a.strip())
+    # The commit of a collected report: Dublin Core's "source" (a resource this one is derived
+    # from) is a standard property, so PDF/A needs no extension schema for it.
+    source = f"<dc:source>{escape(meta.source)}</dc:source>\n" if meta.source else ""
     xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -136,7 +165,7 @@ def xmp_packet(meta: Metadata) -> bytes:
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li></rdf:Alt></dc:title>
 <dc:creator><rdf:Seq>{authors or "<rdf:li></rdf:li>"}</rdf:Seq></dc:creator>
 <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.subject)}</rdf:li></rdf:Alt></dc:description>
-<pdf:Keywords>{escape(meta.keywords)}</pdf:Keywords>
+{source}<pdf:Keywords>{escape(meta.keywords)}</pdf:Keywords>
 <pdf:Producer>exam-pdf {__version__}</pdf:Producer>
 <xmp:CreatorTool>exam-pdf {__version__} (Sphinx, xelatex)</xmp:CreatorTool>
 <xmp:CreateDate>{when}</xmp:CreateDate>

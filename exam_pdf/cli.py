@@ -15,6 +15,7 @@ from exam_pdf.errors import BuildError, ReportError
 
 if TYPE_CHECKING:
     from exam_pdf.findings import Finding
+    from exam_pdf.provenance import Submission
 
 EXIT_INPUT = 2
 
@@ -143,8 +144,25 @@ edition_option = click.option(
     help="PATHs are changed files (as pre-commit passes them): check the report of each reports/ folder they "
     "lie in, once; with none, the report in the current folder.",
 )
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The exam office's roster (CSV, as for collect): compare the group number and study numbers with it.",
+)
+@click.option(
+    "--group",
+    metavar="N",
+    help="With --roster: the roster's group this report is [default: the number in question 1].",
+)
 def check(
-    paths: tuple[Path, ...], output_format: str, edition: str, strict: bool, quiet: bool, from_files: bool
+    paths: tuple[Path, ...],
+    output_format: str,
+    edition: str,
+    strict: bool,
+    quiet: bool,
+    from_files: bool,
+    roster: Path | None,
+    group: str | None,
 ) -> None:
     """Check a report against its edition's rules.
 
@@ -153,20 +171,33 @@ def check(
     the worst. Exit code 0 means no errors, 1 rules are broken, 2 the file is not a
     readable report.
 
+    With --roster, the report's group number (question 1) and study numbers
+    (question 2) are compared with the roster's row for its group (--group, else the
+    number in question 1): roster-group, roster-student-unknown, roster-student-missing.
+
     \b
     Example:
       exam-pdf check reports/README.md --format github
+      exam-pdf check submissions/7 --roster roster.csv --group 7
     """
     from exam_pdf.formats import FORMATTERS, as_text, display_path
-    from exam_pdf.pipeline import check_path
+    from exam_pdf.pipeline import check_report, load_report
 
     if from_files:
         paths = reports_of(paths)
     if output_format == "json" and len(paths) > 1:
         raise click.UsageError("--format json takes one PATH (one JSON document per report)")
+    if group is not None and roster is None:
+        raise click.UsageError("--group names a group of the --roster: give --roster too")
+    if group is not None and len(paths) > 1:
+        raise click.UsageError("--group takes one PATH (the group's report)")
+    rows = _roster_rows(roster) if roster is not None else None
     code = 0
     for index, path in enumerate(paths or (None,)):
-        result = check_path(path, edition)
+        report = load_report(path, edition)
+        if rows is not None and roster is not None and report.questions:
+            report.submission = _roster_row(rows, group or report.group, roster, display_path(report.path))
+        result = check_report(report)
         if not result.report.questions:
             raise ReportError(
                 f"{display_path(result.report.path)}: no '### Question N' sections found; is this the exam report?"
@@ -180,6 +211,28 @@ def check(
             click.echo(FORMATTERS[output_format](result))
         code = max(code, result.exit_code(strict))
     sys.exit(code)
+
+
+def _roster_rows(roster: Path) -> dict[str, list[str]]:
+    """Each group of the roster with its students (the first row of a group listed twice)."""
+    from exam_pdf.collect.roster import read_roster
+
+    rows: dict[str, list[str]] = {}
+    for row in read_roster(roster):
+        if row.group is not None:
+            rows.setdefault(row.group, row.students)
+    return rows
+
+
+def _roster_row(rows: dict[str, list[str]], group: str | None, roster: Path, report: str) -> Submission:
+    from exam_pdf.provenance import Submission
+
+    if group is None:
+        raise ReportError(f"{report}: question 1 gives no group number: name the roster's group with --group")
+    number = str(int(group)) if group.isdigit() else group
+    if number not in rows:
+        raise ReportError(f"{report}: group {group} is not on the roster {roster}; name the group with --group")
+    return Submission(group=number, students=tuple(rows[number]))
 
 
 def reports_of(changed: tuple[Path, ...]) -> tuple[Path, ...]:
@@ -389,15 +442,17 @@ def build(
 @click.argument("pdf_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--source",
-    type=click.Path(path_type=Path),
-    help="Compare with the sources on disk: the group folder, the report's folder or its README, as for check.",
+    metavar="PATH|REPO",
+    help="Compare the embedded files with the sources: the group folder, the report's folder or its README on "
+    "disk, as for check; or, for a PDF that names its commit (batch over collect's output), the repository "
+    "(URL or folder) at that commit.",
 )
 @click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False),
     help="A batch manifest.json to compare the PDF's SHA-256 with.",
 )
-def verify(pdf_file: Path, source: Path | None, manifest: Path | None) -> None:
+def verify(pdf_file: Path, source: str | None, manifest: Path | None) -> None:
     """Check that an archived report PDF is exactly what exam-pdf sealed.
 
     Every page, embedded file and metadata entry is compared with the seal written
@@ -408,13 +463,17 @@ def verify(pdf_file: Path, source: Path | None, manifest: Path | None) -> None:
     \b
     Example:
       exam-pdf verify archive/42/report.pdf --source groups/42
+      exam-pdf verify archive/42/report.pdf --source https://github.com/org/group-42.git
     """
+    from exam_pdf.terminal import shown
     from exam_pdf.verify import NOT_SEALED
     from exam_pdf.verify import verify as run
 
     result = run(pdf_file, source, manifest)
+    for match in result.matches:
+        click.echo(shown(f"{pdf_file}: {match}"))
     for problem in result.problems:
-        click.echo(f"{pdf_file}: {problem}")
+        click.echo(shown(f"{pdf_file}: {problem}"))
     for note in result.notes:
         click.echo(f"{pdf_file}: note: {note}")
     verdict = result.verdict
@@ -502,7 +561,12 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Reports built at once [default: CPU count].")
 @click.option("--timeout", type=float, default=120, show_default=True, help="Seconds one report may take.")
 @click.option("--force", is_flag=True, help="Rebuild every report, even unchanged ones.")
-@click.option("--shard", callback=_shard, metavar="i/N", help="Build only the i-th of N shares of the reports.")
+@click.option(
+    "--shard",
+    callback=_shard,
+    metavar="i/N",
+    help="Build only the i-th of N shares of the groups (by folder name: the share collect --shard i/N fetches).",
+)
 @click.option("--no-notes", is_flag=True, help="Leave out status notes and summary.")
 @click.option(
     "--state",
@@ -529,6 +593,11 @@ def batch(
     in --state. Unchanged reports are not rebuilt. Exit 0 when every report was
     built (with or without findings), 1 when some failed or got only a fallback PDF
     (LaTeX failed; the PDF holds the report as plain text).
+
+    Over the output of collect (ROOT has collect.json), each group's commit and
+    repository go into the manifest, summary, overview and PDF, the roster's group and
+    study numbers are checked against the report, and a group collect could not
+    collect is a failed row with its reason.
 
     \b
     Example:
@@ -654,6 +723,12 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for the repositories' mirrors [default: the user cache's exam-pdf/collect].",
 )
+@click.option(
+    "--shard",
+    callback=_shard,
+    metavar="i/N",
+    help="Collect only the i-th of N shares of the groups (the share batch --shard i/N builds).",
+)
 def collect(
     roster: Path,
     deadline: str,
@@ -663,6 +738,7 @@ def collect(
     timeout: float,
     max_size: int,
     state: Path | None,
+    shard: tuple[int, int],
 ) -> None:
     """Fetch every group's reports/ folder from its repository as it was at the deadline.
 
@@ -671,8 +747,9 @@ def collect(
     committer date is not after --deadline is taken; OUT/<group>/reports/ gets its
     reports/ folder and OUT/<group>/submission.json the commit, its date and the commits
     after the deadline. No code of a repository is run. OUT/collect.json lists every
-    group. Exit 0 when every group was collected, 1 when some failed, 2 for a bad
-    roster or deadline.
+    group. With --shard i/N, only the groups of the share batch --shard i/N builds.
+    Exit 0 when every group was collected, 1 when some failed, 2 for a bad roster or
+    deadline.
 
     \b
     Example:
@@ -697,6 +774,7 @@ def collect(
         jobs=jobs,
         timeout=timeout,
         max_bytes=max_size * 1_000_000,
+        shard=shard,
     )
     bar = click.progressbar(length=1, label="collecting", file=sys.stderr) if sys.stderr.isatty() else None
     seen = [0]
@@ -709,9 +787,10 @@ def collect(
             click.echo(f"[{seen[0]}] {result['status']:<9} {_collect_name(result)}")
 
     if bar is not None:
+        from exam_pdf.collect import in_shard
         from exam_pdf.collect.roster import read_roster
 
-        bar.length = max(1, len(read_roster(roster)))
+        bar.length = max(1, sum(in_shard(row, shard) for row in read_roster(roster)))
         bar.render_progress()
     summary = run_collect(roster, options, progress)
     if bar is not None:

@@ -1,7 +1,8 @@
 """The date a report's sources carry, for the title page and the PDF metadata.
 
-SOURCE_DATE_EPOCH when set (reproducible builds), else the time of the last git
-commit that touched the report, else the file's modification time. Never the wall
+SOURCE_DATE_EPOCH when set (reproducible builds), else for a report ``collect`` took
+from a repository the date of that commit, else the time of the last git commit that
+touched the report, else the file's modification time. Never the wall
 clock, so that a fresh clone of the same commit gives the same date.
 
 The commit comes from the clone the report lies in: a ``.git`` folder that
@@ -41,11 +42,14 @@ def source_date_epoch() -> int | None:
     return int(text)
 
 
-def source_date(path: Path) -> tuple[dt.datetime, str]:
-    """Return (date in UTC, where it came from)."""
+def source_date(path: Path, commit_date: str = "") -> tuple[dt.datetime, str]:
+    """Return (date in UTC, where it came from). ``commit_date``: the committer date of the
+    commit ``collect`` took the report from (ISO 8601), which comes before the clone's."""
     epoch = source_date_epoch()
     if epoch is not None:
         return _utc(epoch), "SOURCE_DATE_EPOCH"
+    if commit_date:
+        return _utc(int(dt.datetime.fromisoformat(commit_date).timestamp())), "collected commit"
     committed = commit_time(path)
     if committed is not None:
         return _utc(committed), "git commit"

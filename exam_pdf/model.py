@@ -14,6 +14,7 @@ from pathlib import Path
 
 from docutils import nodes
 
+from exam_pdf.provenance import Submission
 from exam_pdf.source import Source
 
 #: The template's placeholder for an answer, e.g. ``--- question 28 fill here ---``.
@@ -178,6 +179,8 @@ class Report:
     not_executed: list[nodes.Element] = dataclasses.field(default_factory=list, repr=False)
     cuts: list[Cut] = dataclasses.field(default_factory=list)
     """Where the parser stopped reading (see :mod:`exam_pdf.caps`)."""
+    submission: Submission | None = None
+    """The group's roster row and commit, when known (:mod:`exam_pdf.provenance`)."""
 
     @property
     def path(self) -> Path:

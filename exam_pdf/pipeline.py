@@ -20,6 +20,7 @@ from exam_pdf.extract import build_report
 from exam_pdf.findings import Finding, status
 from exam_pdf.model import Constraints, Question, Report
 from exam_pdf.parse import parse
+from exam_pdf.provenance import Submission
 from exam_pdf.rules import Severity
 from exam_pdf.source import Source, locate_report, read_source
 
@@ -62,14 +63,16 @@ class CheckResult:
         return 1 if self.errors or (strict and self.warnings) else 0
 
 
-def load_report(path: Path | str | None = None, edition: str = "auto") -> Report:
+def load_report(path: Path | str | None = None, edition: str = "auto", submission: Submission | None = None) -> Report:
     """Read, parse and model a report; decide its edition and limits."""
-    return model_source(read_source(locate_report(path)), edition)
+    return model_source(read_source(locate_report(path)), edition, submission)
 
 
-def model_source(source: Source, edition: str = "auto") -> Report:
+def model_source(source: Source, edition: str = "auto", submission: Submission | None = None) -> Report:
+    """The report model of ``source``; ``submission`` (the roster's row, the commit) is checked against it."""
     with _cyclic_gc_paused():
         report = build_report(source, parse(source))
+    report.submission = submission
     apply_edition(report, edition)
     return report
 
@@ -108,5 +111,7 @@ def check_report(report: Report) -> CheckResult:
     return CheckResult(report, run_checks(report))
 
 
-def check_path(path: Path | str | None = None, edition: str = "auto") -> CheckResult:
-    return check_report(load_report(path, edition))
+def check_path(
+    path: Path | str | None = None, edition: str = "auto", submission: Submission | None = None
+) -> CheckResult:
+    return check_report(load_report(path, edition, submission))

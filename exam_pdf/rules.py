@@ -251,6 +251,37 @@ HIDDEN_CHARACTER = _rule(
     code point (``U+202E``).""",
 )
 
+# The roster against the report (a roster known: collect's submission.json, or check --roster)
+ROSTER_GROUP = _rule(
+    "roster-group",
+    E,
+    "Question 1 states another group number than the roster.",
+    """
+    Only when the exam office's roster is known: in ``batch`` over a folder that
+    ``exam-pdf collect`` wrote (each group's ``submission.json``), or with
+    ``exam-pdf check --roster``. The report was taken from the repository the roster
+    names for one group, and its question 1 names another: a copied report, or a typo
+    in the group number. The archive files the report under the roster's group.""",
+)
+ROSTER_STUDENT_UNKNOWN = _rule(
+    "roster-student-unknown",
+    E,
+    "Question 2 names a study number the roster does not list for the group.",
+    """
+    Only when the roster is known (see ``roster-group``) and lists study numbers for
+    the group (``s123456``, also inside ``s123456@dtu.dk``; a roster cell without one,
+    such as a name, is not compared). Upper and lower case ``s`` are the same.""",
+)
+ROSTER_STUDENT_MISSING = _rule(
+    "roster-student-missing",
+    W,
+    "Question 2 leaves out a study number the roster lists for the group.",
+    """
+    Only when the roster is known and lists study numbers for the group (see
+    ``roster-student-unknown``). A warning, not an error: a student who left the course
+    may still be on the roster.""",
+)
+
 # Links
 LINK_BROKEN = _rule(
     "link-broken",

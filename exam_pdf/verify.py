@@ -7,7 +7,8 @@ recomputes them and names what differs (which page, which attachment, which
 entry), notices an update appended to the file after archiving, and checks the
 embedded files against their recorded SHA-256 and the bundle hash, and the document
 information against the XMP packet. Optionally it compares the embedded files with
-the sources on disk (``--source``) and the whole file with the SHA-256 a batch
+the sources (``--source``: on disk, or, for a PDF that names the commit it was built
+from, in the repository at that commit) and the whole file with the SHA-256 a batch
 manifest recorded (``--manifest``). A PDF without a seal is reported as not sealed:
 nothing in it can be called intact.
 """
@@ -22,6 +23,7 @@ import io
 import json
 import logging
 import os
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -29,7 +31,16 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from exam_pdf import seal as sealing
-from exam_pdf.archive import KEY_BUNDLE, KEY_EDITION, KEY_GROUP, KEY_SEAL, SourceFile, bundle_hash
+from exam_pdf.archive import (
+    KEY_BUNDLE,
+    KEY_COMMIT,
+    KEY_EDITION,
+    KEY_GROUP,
+    KEY_REPOSITORY,
+    KEY_SEAL,
+    SourceFile,
+    bundle_hash,
+)
 from exam_pdf.errors import ReportError
 
 _NS = {
@@ -76,6 +87,8 @@ class Verdict:
     """:data:`INTACT`, :data:`TAMPERED` or :data:`NOT_SEALED`."""
     notes: list[str] = dataclasses.field(default_factory=list)
     """What else is worth saying (why a PDF counts as not sealed)."""
+    matches: list[str] = dataclasses.field(default_factory=list)
+    """With ``--source`` naming a repository: each embedded file that is the same at the recorded commit."""
 
     @property
     def exit_code(self) -> int:
@@ -161,7 +174,13 @@ def _read_xmp(data: bytes) -> dict[str, str]:
     for prefix, tag in (("dc", "title"), ("dc", "description"), ("dc", "creator")):
         items = [li.text or "" for li in tree.iter(f"{{{_NS['rdf']}}}li") if _parent_is(tree, li, prefix, tag)]
         found[f"{prefix}:{tag}"] = ", ".join(items)
-    for prefix, tag in (("pdf", "Keywords"), ("pdf", "Producer"), ("xmp", "CreateDate"), ("pdfaid", "part")):
+    for prefix, tag in (
+        ("pdf", "Keywords"),
+        ("pdf", "Producer"),
+        ("xmp", "CreateDate"),
+        ("pdfaid", "part"),
+        ("dc", "source"),
+    ):
         node = tree.find(f".//{{{_NS[prefix]}}}{tag}")
         found[f"{prefix}:{tag}"] = node.text or "" if node is not None else ""
     return found
@@ -182,11 +201,17 @@ def _pdf_date_to_xmp(value: str) -> str:
     return f"{y}-{mo}-{d}T{h}:{mi}:{s}+00:00"
 
 
-def verify(pdf_path: Path, source: Path | None = None, manifest: Path | None = None) -> Verdict:
-    """Everything that differs from what was archived, and the verdict."""
+def verify(pdf_path: Path, source: Path | str | None = None, manifest: Path | None = None) -> Verdict:
+    """Everything that differs from what was archived, and the verdict.
+
+    ``source``: the report's folder (or group folder, or README) on disk; or, for a PDF
+    that names the commit it was built from, the repository (a URL, or a repository's
+    folder), compared at that commit.
+    """
     archived = read_archive(pdf_path)
     found: list[str] = []
     notes: list[str] = []
+    matches: list[str] = []
     sealed = False
     if archived.updated:
         found.append("the file was updated after archiving (an incremental update was appended)")
@@ -206,13 +231,22 @@ def verify(pdf_path: Path, source: Path | None = None, manifest: Path | None = N
     if archived.made_by_exam_pdf:
         found += _carried(archived)
     if source is not None:
-        found += _against_source(archived, source)
+        location = repository_location(str(source))
+        commit = archived.info.get(KEY_COMMIT, "")
+        if location is not None and commit:
+            found += _against_repository(archived, location, commit, matches)
+        elif location is not None and not Path(str(source)).exists():
+            raise ReportError(
+                f"{pdf_path.name}: names no commit (not built from a collected tree): give --source the report's folder"
+            )
+        else:
+            found += _against_source(archived, Path(source))
     if manifest is not None:
         found += _against_manifest(pdf_path, archived, manifest)
         if not sealed and not found:
             notes.append(f"its SHA-256 is the one {manifest.name} records, but the file itself cannot be checked")
     verdict = TAMPERED if found else INTACT if sealed else NOT_SEALED
-    return Verdict(found, verdict, notes)
+    return Verdict(found, verdict, notes, matches)
 
 
 def _renumbered(archived: Archived, recorded: sealing.Seal) -> sealing.Seal:
@@ -344,6 +378,9 @@ def _carried(archived: Archived) -> list[str]:
     for key in (KEY_GROUP, KEY_EDITION):
         if key not in info:
             found.append(f"metadata {key} is missing")
+    commit = info.get(KEY_COMMIT)
+    if commit is not None and f"at commit {commit}" not in xmp.get("dc:source", ""):
+        found.append(f"metadata {KEY_COMMIT} ({commit!r}) is not the commit XMP dc:source names")
     return found
 
 
@@ -352,6 +389,62 @@ def report_folder(source: Path) -> Path:
     from exam_pdf.source import locate_report
 
     return locate_report(source).parent
+
+
+def repository_location(text: str) -> str | None:
+    """What git fetches from when ``--source`` names a repository: a URL (``https://``,
+    ``user@host:path``), or a folder that is a repository (with ``.git``, or bare); None
+    for a report's folder or README."""
+    from exam_pdf.collect.roster import url_scheme
+
+    if url_scheme(text) != "file" or text.startswith("file://"):
+        return text
+    path = Path(text)
+    if (path / ".git").exists() or ((path / "HEAD").is_file() and (path / "objects").is_dir()):
+        return str(path.resolve())
+    return None
+
+
+#: The folder of the repository ``collect`` takes the report from.
+REPORTS = "reports"
+
+
+def _against_repository(archived: Archived, location: str, commit: str, matches: list[str]) -> list[str]:
+    """Each embedded file against the same file under ``reports/`` at the recorded commit."""
+    from exam_pdf.collect.at_commit import report_files
+    from exam_pdf.collect.gitrun import GitFailed
+    from exam_pdf.terminal import shown
+
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", commit):
+        return [f"metadata {KEY_COMMIT} {commit[:80]!r} is not a commit SHA"]
+    where = shown(_public(location))
+    try:
+        files = report_files(location, commit)
+    except GitFailed as exc:
+        raise ReportError(f"{where}: cannot read the repository ({exc})") from None
+    if files is None:
+        recorded = archived.info.get(KEY_REPOSITORY, "")
+        also = f" (the PDF names {recorded})" if recorded and recorded != _public(location) else ""
+        return [f"{where} has no commit {commit}{also}: another repository, or its history was rewritten"]
+    differ = []
+    short = commit[:12]
+    for item in archived.files:
+        path = posixpath.normpath(posixpath.join(REPORTS, item.name))
+        if not path.startswith(f"{REPORTS}/") or "\\" in item.name or item.name.startswith("/"):
+            differ.append(f"'{item.name}' is not a path below {REPORTS}/: it cannot be in the repository")
+        elif path not in files:
+            differ.append(f"'{item.name}' is in the PDF but not in {path} at {short}")
+        elif hashlib.sha256(files[path]).hexdigest() != item.sha256:
+            differ.append(f"'{item.name}' differs from {path} at {short}")
+        else:
+            matches.append(f"'{item.name}' matches {path} at {short}")
+    return differ
+
+
+def _public(url: str) -> str:
+    from exam_pdf.collect import public_url
+
+    return public_url(url)
 
 
 def _against_source(archived: Archived, source: Path) -> list[str]:

@@ -611,46 +611,6 @@ def test_only_plain_paths_below_reports_are_written() -> None:
     assert all("not a plain path below reports/" in line for line in left_out)
 
 
-# --- from a roster to an archive ----------------------------------------------------------
-
-
-@pytest.mark.latex
-def test_a_roster_of_ten_repositories_collects_and_archives_end_to_end(tmp_path: Path) -> None:
-    rows = []
-    handed_in = {}
-    for number in range(1, 11):
-        repo = Repo(tmp_path, f"group{number}")
-        handed_in[str(number)] = repo.commit({"reports/README.md": report(f"Group {number}")}, BEFORE)
-        if number % 3 == 0:
-            repo.commit({"reports/README.md": report(f"Group {number}, too late")}, LATE)
-        repo.push()
-        rows.append((str(number), f"remotes/group{number}.git"))
-    rows.append(("11", "remotes/nobody.git"))  # a group whose repository is missing
-    roster = write_roster(tmp_path / "roster.csv", rows)
-    submissions, archive = tmp_path / "submissions", tmp_path / "archive"
-    done = collect(str(roster), "--deadline", DEADLINE, "--out", str(submissions), "--state", str(tmp_path / "s"))
-    assert done.returncode == 1
-    groups = summary(submissions)
-    assert {g: groups[g].get("commit") for g in handed_in} == handed_in
-    assert sorted(g for g in groups if groups[g].get("late_commits")) == ["3", "6", "9"]
-    assert groups["11"]["status"] == "failed"
-
-    built = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "batch", str(submissions), "--out", str(archive), "-j", "2"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-    manifest = json.loads((archive / "manifest.json").read_text("utf-8"))
-    assert sorted(entry["folder"] for entry in manifest["reports"]) == sorted(handed_in)
-    assert all(entry["status"] != "failed" for entry in manifest["reports"])
-    for number in handed_in:
-        assert (archive / number / "report.pdf").stat().st_size > 0
-    assert [s["folder"] for s in manifest["skipped"]] == ["11"]  # the failed group: nothing to build
-
-
 @pytest.mark.parametrize("watched", [False, True], ids=["plain", "watched"])
 def test_a_stopped_git_leaves_no_pipe_open(tmp_path: Path, watched: bool) -> None:
     """A git call stopped on its time limit closes its pipes: left to the garbage collector,

@@ -147,6 +147,9 @@ COVERED_ELSEWHERE = {
     "math-as-code": "only the LaTeX writer refuses a formula; covered by tests/test_failsoft.py",
     "pdf-shortened": "only the LaTeX writer shortens text; covered by tests/test_failsoft.py",
     "pdf-fallback": "only a failed TeX run makes a fallback PDF; covered by tests/test_failsoft.py",
+    "roster-group": "needs the roster's row for the group; covered by tests/test_office.py",
+    "roster-student-unknown": "needs the roster's row for the group; covered by tests/test_office.py",
+    "roster-student-missing": "needs the roster's row for the group; covered by tests/test_office.py",
 }
 
 

@@ -30,6 +30,7 @@ from exam_pdf.batch.discover import discover, shard_of
 from exam_pdf.batch.keys import cache_key
 from exam_pdf.batch.worker import Task, base_record, read_record, slot, still_valid, write_record
 from exam_pdf.errors import ReportError
+from exam_pdf.provenance import Submission, roster_rows_without_folder
 from exam_pdf.usercache import user_cache
 
 #: Where batches before exam-pdf kept their state: inside the output folder.
@@ -87,32 +88,40 @@ def run_batch(
     candidates = [c for c in discover(root, exclude=(out, state)) if shard_of(c.folder, count) == index - 1]
     options = {"notes": notes, "edition": edition, "timeout": timeout}
     skipped = [{"folder": c.folder, "reason": c.skipped} for c in candidates if c.skipped]
+    skipped += roster_rows_without_folder(root, shard)  # in a collected tree: rows with no folder of their own
     entries: list[dict[str, Any]] = []
     todo: list[Task] = []
+    submissions: dict[str, Submission] = {}
     progress.start(sum(c.readme is not None for c in candidates))
     for candidate in candidates:
         if candidate.readme is None:
             continue
+        submission = candidate.submission.config() if candidate.submission else None
+        built_from = candidate.submission.built_from() if candidate.submission else None
+        if candidate.submission is not None:
+            submissions[candidate.relpath] = candidate.submission
         task = Task(
             relpath=candidate.relpath,
             folder=candidate.folder,
             readme=candidate.readme,
-            key=cache_key(candidate.readme, options),
+            # The commit and roster row are stamped into the PDF: a change rebuilds it.
+            key="" if candidate.failed else cache_key(candidate.readme, {**options, "submission": built_from}),
             staging=state / "builds" / slot(candidate.relpath),
             work=state / "work" / slot(candidate.relpath),
             notes=notes,
             edition=edition,
             timeout=timeout,
+            submission=submission,
         )
         if candidate.failed:  # not built at all: nothing to cache
             unbuilt = {**base_record(task), "reason": candidate.failed}
-            entries.append(unbuilt)
+            entries.append(outputs.with_submission(unbuilt, candidate.submission))
             progress.report(unbuilt, False)
             continue
         stored = read_record(task.staging)
         if not force and still_valid(stored, task.key, task.staging):
             assert stored is not None
-            entries.append(stored)
+            entries.append(outputs.with_submission(stored, candidate.submission))
             progress.report(stored, True)
         else:
             _set_aside(task.work)
@@ -127,7 +136,7 @@ def run_batch(
             write_record(task.staging, record)
         if record["status"] != "failed":
             shutil.rmtree(task.work, ignore_errors=True)  # a failed build keeps its LaTeX log
-        entries.append(record)
+        entries.append(outputs.with_submission(record, submissions.get(task.relpath)))
         progress.report(record, False)
 
     if todo:

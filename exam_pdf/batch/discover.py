@@ -6,15 +6,20 @@ handed something in: its README is built even when it does not look like a
 report (binary, not UTF-8, no question sections), so that it ends as a failed
 row with the reason in the manifest, summary and overview. Only folders without
 any README are skipped, with the reason, never silently left out.
+
+Under a tree that ``exam-pdf collect`` wrote (it has ``collect.json``), each group
+folder's ``submission.json`` is read too (:mod:`exam_pdf.provenance`): a group that
+was collected carries its commit and roster row into the build, and a group that
+could not be collected is a failed row with collect's reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 from pathlib import Path
 
+from exam_pdf.provenance import SUBMISSION, Submission, is_collected_tree, read_submission, shard_of
 from exam_pdf.source import REPORT_NAMES, _looks_like_report
 
 #: Where a report may sit inside a group's folder, most specific first.
@@ -32,7 +37,9 @@ class Candidate:
     """The report's path relative to the root, as the manifest records it."""
     skipped: str | None = None
     failed: str | None = None
-    """Why the README is not built at all (it points outside the group's folder)."""
+    """Why the README is not built at all (it points outside the group's folder, or collect failed)."""
+    submission: Submission | None = None
+    """The commit and roster row, in a collected tree."""
 
 
 def discover(root: Path, exclude: Path | tuple[Path, ...] = ()) -> list[Candidate]:
@@ -42,6 +49,7 @@ def discover(root: Path, exclude: Path | tuple[Path, ...] = ()) -> list[Candidat
     """
     root = root.resolve()
     skip = {p.resolve() for p in ((exclude,) if isinstance(exclude, Path) else exclude)}
+    collected = is_collected_tree(root)
     found = []
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         # A group folder may be a symlink (an office linking the collected repositories);
@@ -51,8 +59,28 @@ def discover(root: Path, exclude: Path | tuple[Path, ...] = ()) -> list[Candidat
         folder = Path(entry.path)
         if folder.resolve() in skip:
             continue
-        found.append(_candidate(root, folder))
+        found.append(_collected(root, folder) if collected else _candidate(root, folder))
     return found
+
+
+def _collected(root: Path, folder: Path) -> Candidate:
+    """A group folder of a collected tree: its report with the submission, or collect's failure."""
+    name = folder.relative_to(root).as_posix()
+    if not (folder / SUBMISSION).exists() and not (folder / SUBMISSION).is_symlink():
+        return _candidate(root, folder)  # a folder the office added by hand
+    unbuilt = Candidate(name, root / name / SUBMISSION, f"{name}/{SUBMISSION}")
+    try:
+        found = read_submission(folder)
+    except ValueError as exc:
+        return dataclasses.replace(unbuilt, failed=f"{SUBMISSION} {exc}: collect the group again")
+    if found.status == "failed":
+        why = found.reason or "no reason recorded"
+        return dataclasses.replace(unbuilt, failed=f"not collected: {why}", submission=found.submission)
+    candidate = _candidate(root, folder)
+    if candidate.readme is None:
+        reason = f"collected, but its {candidate.skipped}: collect the group again"
+        return dataclasses.replace(unbuilt, failed=reason, submission=found.submission)
+    return dataclasses.replace(candidate, submission=found.submission)
 
 
 def _candidate(root: Path, folder: Path) -> Candidate:
@@ -70,6 +98,4 @@ def _candidate(root: Path, folder: Path) -> Candidate:
     return Candidate(name, readme, readme.relative_to(root).as_posix())
 
 
-def shard_of(relpath: str, shards: int) -> int:
-    """The shard (0-based) a report belongs to: stable across machines and runs."""
-    return int(hashlib.sha256(relpath.encode("utf-8")).hexdigest(), 16) % shards
+__all__ = ["PLACES", "Candidate", "discover", "shard_of"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from exam_pdf import __version__
 from exam_pdf.batch.worker import outputs_match
+from exam_pdf.provenance import Submission
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -108,6 +109,23 @@ def clear_leftovers(out: Path) -> None:
                 shutil.rmtree(leftover)
 
 
+#: What a collected group's entry says of its commit (None outside a collected tree).
+SUBMISSION_FIELDS = ("repo_url", "branch", "commit", "commit_date", "late_commits")
+
+
+def with_submission(entry: dict[str, Any], submission: Submission | None) -> dict[str, Any]:
+    """``entry`` with the commit it was built from; in a collected tree the group is the roster's
+    (the report's own number, if another, is a ``roster-group`` finding)."""
+    for field in SUBMISSION_FIELDS:
+        entry[field] = None
+    if submission is None:
+        return entry
+    entry["group"], entry["group_from"] = submission.group, "roster"
+    for field in SUBMISSION_FIELDS:
+        entry[field] = getattr(submission, field) or None
+    return entry
+
+
 def totals(entries: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> dict[str, int]:
     count = {status: sum(e["status"] == status for e in entries) for status in STATUSES}
     return {"reports": len(entries), **count, "skipped": len(skipped)}
@@ -119,6 +137,7 @@ def manifest(entries: list[dict[str, Any]], skipped: list[dict[str, Any]], optio
         "status reason questions passed errors warnings failing_questions findings_by_rule clash_with "
         "build_seconds exam_pdf_version cache_key"
     ).split()
+    fields[fields.index("source") : fields.index("source")] = SUBMISSION_FIELDS
     reports = [{field: entry.get(field) for field in fields} for entry in sorted(entries, key=lambda e: e["source"])]
     return {
         "schema": MANIFEST_SCHEMA,
@@ -135,7 +154,7 @@ def summary_csv(data: dict[str, Any]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
         "group status edition members questions passed errors warnings failing_questions pages pdf html "
-        "pdf_sha256 source reason".split()
+        "pdf_sha256 source reason repo_url branch commit commit_date late_commits".split()
     )
     for e in data["reports"]:
         writer.writerow(
@@ -155,9 +174,21 @@ def summary_csv(data: dict[str, Any]) -> bytes:
                 e["pdf_sha256"] or "",
                 e["source"],
                 e["reason"] or "",
+                e.get("repo_url") or "",
+                e.get("branch") or "",
+                e.get("commit") or "",
+                e.get("commit_date") or "",
+                _late(e.get("late_commits")),
             ]
         )
     return buffer.getvalue().encode("utf-8")
+
+
+def _late(late: Any) -> str:
+    """``2 (last 2026-01-26T10:00:00+01:00 abc123def456)``: the commits after the deadline, in one cell."""
+    if not isinstance(late, dict) or not late.get("count"):
+        return ""
+    return f"{late['count']} (last {late.get('last_date', '')} {str(late.get('last_sha', ''))[:12]})"
 
 
 def index_html(data: dict[str, Any]) -> bytes:
@@ -179,6 +210,7 @@ def index_html(data: dict[str, Any]) -> bytes:
         script=script,
         script_hash=f"sha256-{digest}",
         ranges=ranges,
+        late=_late,
     )
     return page.encode("utf-8")
 

@@ -40,6 +40,8 @@ class Task:
     notes: bool
     edition: str
     timeout: float
+    submission: dict[str, Any] | None = None
+    """The commit and roster row (:meth:`exam_pdf.provenance.Submission.config`), in a collected tree."""
 
 
 def base_record(task: Task) -> dict[str, Any]:
@@ -83,18 +85,22 @@ def build(task: Task) -> dict[str, Any]:
     from exam_pdf.builders import LOG_NOTE, build_html, build_pdf
     from exam_pdf.builders.fallback import FALLBACK_TIMEOUT
     from exam_pdf.pipeline import check_report, model_source
+    from exam_pdf.provenance import Submission
     from exam_pdf.rules import PDF_FALLBACK
     from exam_pdf.source import read_source
 
     started = time.monotonic()
     record = base_record(task)
+    submission = Submission.from_config(task.submission)
     try:
         source = read_source(task.readme)
-        report = model_source(source, task.edition)
+        report = model_source(source, task.edition, submission)
         if not report.questions:
             raise ReportError(f"{task.readme}: no '### Question N' sections found; is this the exam report?")
         _describe(record, check_report(report))
-        _, result = build_html(source, task.staging / "report.html", task.work, task.notes, task.edition)
+        _, result = build_html(
+            source, task.staging / "report.html", task.work, task.notes, task.edition, submission=submission
+        )
         remaining = max(5, math.ceil(task.timeout - (time.monotonic() - started)))
         # What is left is shared: a quarter (at most FALLBACK_TIMEOUT) is kept for the
         # fallback PDF, so that it is made before the pool's deadline when LaTeX fails.
@@ -108,6 +114,7 @@ def build(task: Task) -> dict[str, Any]:
             timeout=max(5, remaining - reserve),
             fresh=False,
             fallback_timeout=max(5, reserve),
+            submission=submission,
         )
         _describe(record, result, extra)
         _describe_pdf(record, task.staging)

@@ -27,6 +27,7 @@ from exam_pdf.errors import BuildError, BuildTimeout
 from exam_pdf.findings import Finding
 from exam_pdf.images import MAX_IMAGE_BYTES
 from exam_pdf.pipeline import CheckResult
+from exam_pdf.provenance import Submission
 from exam_pdf.rules import GLYPH_MISSING, PDF_FALLBACK
 from exam_pdf.sandbox import sphinx_sandbox
 from exam_pdf.source import Source
@@ -72,7 +73,9 @@ class Built:
     result: CheckResult | None = None
 
 
-def _config(source: Source, notes: bool, edition: str, repo_url: str = "") -> dict[str, object]:
+def _config(
+    source: Source, notes: bool, edition: str, repo_url: str = "", submission: Submission | None = None
+) -> dict[str, object]:
     from pygments.formatters import HtmlFormatter
 
     title = f"Exam report: {source.path.parent.name}/{source.path.name}"
@@ -90,6 +93,7 @@ def _config(source: Source, notes: bool, edition: str, repo_url: str = "") -> di
         "exam_pdf_notes": notes,
         "exam_pdf_image_dir": IMAGE_DIR,
         "exam_pdf_repo_url": repo_url,
+        "exam_pdf_submission": submission.config() if submission is not None else {},
         "templates_path": [str(latex_dir)],
         "html_theme": "exam",
         "html_theme_path": [str(PACKAGE / "theme")],
@@ -129,7 +133,16 @@ def _config(source: Source, notes: bool, edition: str, repo_url: str = "") -> di
     }
 
 
-def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str, fresh: bool, repo_url: str = ""):
+def _sphinx(
+    source: Source,
+    work: Path,
+    builder: str,
+    notes: bool,
+    edition: str,
+    fresh: bool,
+    repo_url: str = "",
+    submission: Submission | None = None,
+):
     """Run one Sphinx build. ``fresh`` re-reads the report (figures may have changed even
     when the README did not); the second builder of ``exam-pdf build`` reuses that read."""
     from sphinx.application import Sphinx
@@ -153,7 +166,7 @@ def _sphinx(source: Source, work: Path, builder: str, notes: bool, edition: str,
             str(work / builder),
             str(work / "doctrees"),
             builder,
-            confoverrides=_config(source, notes, edition, repo_url),
+            confoverrides=_config(source, notes, edition, repo_url, submission),
             status=None,
             warning=warnings,
             freshenv=fresh,
@@ -171,10 +184,15 @@ def build_html(
     edition: str = "auto",
     fresh: bool = True,
     repo_url: str = "",
+    submission: Submission | None = None,
 ) -> tuple[Path, CheckResult]:
-    """Write ``out`` (one HTML file; figures and linked files referenced relative to it)."""
+    """Write ``out`` (one HTML file; figures and linked files referenced relative to it).
+
+    ``submission``: the group's roster row and commit (a collected report), checked
+    against the report and, in the PDF, stamped on the cover and into the metadata.
+    """
     ensure_writable(out)
-    app = _sphinx(source, work, "html", notes, edition, fresh, repo_url)
+    app = _sphinx(source, work, "html", notes, edition, fresh, repo_url, submission)
     result: CheckResult = app.env.exam_pdf_results["index"]
     page = (work / "html" / "index.html").read_text("utf-8")
     # Each figure by its real path inside the report folder: a reference written with '..'
@@ -217,6 +235,7 @@ def build_pdf(
     fresh: bool = True,
     repo_url: str = "",
     fallback_timeout: float = FALLBACK_TIMEOUT,
+    submission: Submission | None = None,
 ) -> tuple[Path, CheckResult, list[Finding]]:
     """Write the archival PDF ``out``; returns it, the check result and the PDF's own findings.
 
@@ -228,7 +247,7 @@ def build_pdf(
 
     require_tex()
     ensure_writable(out)
-    app = _sphinx(source, work, "latex", notes, edition, fresh, repo_url)
+    app = _sphinx(source, work, "latex", notes, edition, fresh, repo_url, submission)
     result: CheckResult = app.env.exam_pdf_results["index"]
     found = [
         Finding(
@@ -245,7 +264,7 @@ def build_pdf(
         for rule, line, message in getattr(app.builder, "exam_tex_findings", [])
     ]
     tex = work / "latex" / "report.tex"
-    date, _ = source_date(source.path)
+    date, _ = source_date(source.path, result.report.submission.commit_date if result.report.submission else "")
     files = [SourceFile(source.path.name, source.raw)]
     for name in sorted(getattr(app.env, "exam_pdf_sources", ())):
         path = source.folder / name
@@ -301,7 +320,7 @@ def _fallback(
     from exam_pdf.sphinxext.latex import _members
 
     try:
-        _sphinx(source, work, "text", notes, edition, fresh=False)
+        _sphinx(source, work, "text", notes, edition, fresh=False, submission=result.report.submission)
         text = (work / "text" / "index.txt").read_text("utf-8")
     except Exception:
         text = source.raw.decode("utf-8", "replace")
@@ -315,6 +334,7 @@ def _fallback(
         date=date.strftime("%Y-%m-%d"),
         check=summary_line(result) if notes else NO_CHECK,
         reason=reason,
+        source=source_text(result),
     )
     # A clean copy carries no findings; it still says why LaTeX failed (the cover's reason).
     shown = sorted(result.findings + found, key=lambda f: f.sort_key) if notes else []
@@ -328,23 +348,38 @@ NO_CHECK = "not included (a clean copy, built without notes)"
 
 def metadata(result: CheckResult, date: dt.datetime, notes: bool = True, fallback: str = "") -> Metadata:
     """The archive metadata of a checked report: a clean copy carries no check result;
-    ``fallback`` is why LaTeX failed, for a fallback PDF."""
+    ``fallback`` is why LaTeX failed, for a fallback PDF; a collected report names its commit."""
     from exam_pdf.formats import summary_line
 
     report = result.report
     group = report.group or "?"
     edition = report.edition.name if report.edition else "unknown"
+    keywords = f"02476, MLOps, exam report, group {group}, edition {edition}"
+    submission = report.submission if report.submission is not None and report.submission.commit else None
+    if submission is not None:
+        keywords += f", commit {submission.commit}"
     return Metadata(
         title=f"{report.title or 'Exam report'} (group {group})",
         author=", ".join(report.student_ids),
         subject=f"{COURSE}, exam report, template edition {edition}",
-        keywords=f"02476, MLOps, exam report, group {group}, edition {edition}" + (", fallback" if fallback else ""),
+        keywords=keywords + (", fallback" if fallback else ""),
         date=date,
         group=group,
         edition=edition,
         check=summary_line(result) if notes else NO_CHECK,
         fallback=fallback,
+        repository=submission.repo_url if submission else "",
+        branch=submission.branch if submission else "",
+        commit=submission.commit if submission else "",
+        commit_date=submission.commit_date if submission else "",
+        source=submission.source_line() if submission else "",
     )
+
+
+def source_text(result: CheckResult) -> str:
+    """The cover's line naming the commit a collected report was taken from ("" otherwise)."""
+    submission = result.report.submission
+    return submission.source_line() if submission is not None else ""
 
 
 def make_folder(path: Path) -> None:

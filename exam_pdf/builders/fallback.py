@@ -1,6 +1,7 @@
 """The fallback PDF: made when LaTeX cannot typeset a report, so that no group is without one.
 
-It holds the cover (title, group, students, edition, date, check summary), the
+It holds the cover (title, group, students, edition, date, check summary, and the
+commit of a report that `collect` took from a repository), the
 findings, the reason LaTeX failed, and the report's text set as plain
 preformatted lines (figures as ``[image: ...]`` placeholders), with "FALLBACK" in
 the header and footer of every page. It is made two ways, the second only when
@@ -46,6 +47,8 @@ class Cover:
     date: str
     check: str
     reason: str
+    source: str = ""
+    """The repository and commit a collected report was taken from ("" otherwise)."""
 
 
 def printable(text: str, glyphs: frozenset[int] | None = None) -> str:
@@ -184,6 +187,7 @@ def with_fpdf(cover: Cover, findings: list[str], body: list[str], epoch: int = 0
         ("Template edition", cover.edition),
         ("Source dated", cover.date),
         ("Check", cover.check),
+        *((("Commit", cover.source),) if cover.source else ()),
     ):
         pdf.multi_cell(0, 5, safe(f"{label}: {printable(value)}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)

@@ -39,7 +39,7 @@ def finding(
 
 def run_checks(report: Report) -> list[Finding]:
     """All findings for a report, in source order."""
-    from exam_pdf.checks import answers, course, edition, identity, images, links, safety, structure  # noqa: F401
+    from exam_pdf.checks import answers, course, edition, identity, images, links, roster, safety, structure  # noqa: F401
 
     found: list[Finding] = []
     for function in CHECKS:

@@ -43,6 +43,7 @@ from exam_pdf.collect import repository, snapshot
 from exam_pdf.collect.gitrun import Budget, GitFailed, TooLarge, stop_all
 from exam_pdf.collect.roster import Row, read_roster
 from exam_pdf.errors import ReportError
+from exam_pdf.provenance import shard_of
 
 SUMMARY = "collect.json"
 SUBMISSION = "submission.json"
@@ -82,6 +83,18 @@ class Options:
     max_bytes: int = 200_000_000
     base: Path = Path(".")
     """Folder that relative repository paths in the roster are relative to (the roster's)."""
+    shard: tuple[int, int] = (1, 1)
+    """Collect only the i-th of N shares of the groups (see :func:`in_shard`)."""
+
+
+def in_shard(row: Row, shard: tuple[int, int]) -> bool:
+    """Whether ``row`` is in share ``i`` of ``N``: by its group number, as ``batch --shard``
+    assigns the folder named by it (:func:`exam_pdf.provenance.shard_of`); a row without
+    a usable group number is the first share's, so that it is reported exactly once."""
+    index, count = shard
+    if row.group is None:
+        return index == 1
+    return shard_of(row.group, count) == index - 1
 
 
 def run_collect(
@@ -91,6 +104,7 @@ def run_collect(
     rows = read_roster(roster)
     if not rows:
         raise ReportError(f"{roster}: the roster lists no group")
+    rows = [row for row in rows if in_shard(row, options.shard)]
     options.base = roster.resolve().parent
     options.state = options.state.resolve()
     try:
@@ -119,6 +133,7 @@ def run_collect(
         "roster": str(roster),
         "deadline": options.deadline.isoformat(),
         "collected_at": started,
+        "shard": f"{options.shard[0]}/{options.shard[1]}",
         "totals": {
             "groups": len(results),
             "collected": sum(r["status"] == "collected" for r in results),

@@ -17,7 +17,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from exam_pdf.collect.gitrun import Budget, GitFailed, git
+from exam_pdf.collect.gitrun import Budget, GitFailed, TooLarge, git
 from exam_pdf.collect.roster import url_scheme
 from exam_pdf.sandbox import git_environment
 
@@ -121,6 +121,34 @@ def fetch_branch(mirror: Path, url: str, branch: str, budget: Budget) -> bool:
         watch=mirror / "objects",
         extra=_origin(url),
     )
+    return True
+
+
+def fetch_commit(mirror: Path, url: str, sha: str, budget: Budget) -> bool:
+    """Fetch commit ``sha`` (with its history's commits and trees, no blobs) into :data:`REF`.
+
+    GitFailed when the repository cannot be reached; False when it can, but does not
+    serve that commit (it is not there, or no longer reachable from a branch on a host
+    that serves only those).
+    """
+    transport = url_scheme(url)
+    git(mirror, "ls-remote", "--heads", "--", url, budget=budget, transport=transport)
+    try:
+        git(
+            mirror,
+            *FETCH,
+            "--force",
+            "origin",
+            f"+{sha}:{REF}",
+            budget=budget,
+            transport=transport,
+            watch=mirror / "objects",
+            extra=_origin(url),
+        )
+    except TooLarge:
+        raise
+    except GitFailed:
+        return False
     return True
 
 

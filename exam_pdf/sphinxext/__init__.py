@@ -23,6 +23,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("exam_pdf_image_dir", "", "env", [str])
     app.add_config_value("exam_pdf_report_parser", False, "env", [bool])
     app.add_config_value("exam_pdf_repo_url", "", "env", [str])
+    app.add_config_value("exam_pdf_submission", {}, "env", [dict])
     for node, visitors in nodes.VISITORS.items():
         app.add_node(node, **visitors)
     app.add_transform(ReportTransform)

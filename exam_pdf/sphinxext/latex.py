@@ -106,12 +106,13 @@ class ExamLaTeXTranslator(LaTeXTranslator):
         results = getattr(builder.env, "exam_pdf_results", {})
         result = results.get(builder.config.root_doc) or next(iter(results.values()), None)
         fields = {"version": __version__, "course": "02476 Machine Learning Operations, DTU"}
+        fields.update(repository="", commit="")
         if result is None:
             fields.update(title="Report", group="?", students="", edition="", date="", check="")
         else:
             report = result.report
             edition = report.edition
-            date, _ = source_date(report.path)
+            date, _ = source_date(report.path, report.submission.commit_date if report.submission else "")
             title = shorten(report.title or "Exam report")
             if title != report.title and report.title:
                 self.tex_findings.append(
@@ -130,6 +131,13 @@ class ExamLaTeXTranslator(LaTeXTranslator):
                 # A clean copy (exam_pdf_notes off) carries no trace of the check.
                 check=summary_line(result) if builder.config.exam_pdf_notes else "",
             )
+            submission = report.submission
+            if submission is not None and submission.commit:  # a collected report names its commit
+                branch = f" on {submission.branch}" if submission.branch else ""
+                fields.update(
+                    repository=submission.repo_url,
+                    commit=f"{submission.commit}{branch}, committed {submission.commit_date}",
+                )
         return {key: value if key == "version" else self.encode(value) for key, value in fields.items()}
 
     def dispatch_visit(self, node: nodes.Node) -> None:

@@ -32,6 +32,7 @@ from exam_pdf.images import inspect_once, resolve
 from exam_pdf.model import Question, Report
 from exam_pdf.parse import REPORT_HTML
 from exam_pdf.pipeline import CheckResult, apply_edition, check_report
+from exam_pdf.provenance import Submission
 from exam_pdf.source import read_source
 from exam_pdf.sphinxext import figures
 from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT, checkbox, exam_summary, image_placeholder, status_note
@@ -57,6 +58,7 @@ class ReportTransform(SphinxTransform):
         path = Path(config.exam_pdf_source or self.env.doc2path(self.env.docname))
         source = read_source(path)
         report = build_report(source, self.document)
+        report.submission = Submission.from_config(config.exam_pdf_submission)
         apply_edition(report, config.exam_pdf_edition)
         result = check_report(report)
         results = self.env.__dict__.setdefault("exam_pdf_results", {})
