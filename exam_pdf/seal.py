@@ -247,7 +247,9 @@ def _stream_data(stream: Any) -> tuple[bytes, bytes]:
         predictor = int(params.get("/Predictor", 1)) if hasattr(params, "get") else 1
         digest = _inflate_digest(raw) if predictor <= 1 else _unpredict_digest(raw, params)
         if digest is not None:
-            return b"", digest
+            # A TIFF predictor's stream was sealed through pypdf's path before it had a fast
+            # path here: it keeps that path's canonical form, so that older archives verify.
+            return (_item(b"o", b"") if predictor == 2 else b""), digest
     try:
         data = stream.get_data()
     except Exception:  # (any filter pypdf cannot undo: the stored bytes, filter named)
@@ -296,10 +298,25 @@ def _unpredict_digest(raw: bytes, params: Any) -> bytes | None:
     columns = int(params.get("/Columns", 1))
     colors = int(params.get("/Colors", 1))
     bits = int(params.get("/BitsPerComponent", 8))
+    predictor = int(params.get("/Predictor", 1))
     mode, colour_type = {1: ("L", 0), 2: ("LA", 4), 3: ("RGB", 2), 4: ("RGBA", 6)}.get(colors, ("", -1))
-    if int(params.get("/Predictor", 1)) < 10 or bits != 8 or not mode or columns < 1:
+    if predictor not in (2, *range(10, 16)) or bits != 8 or not mode or columns < 1:
         return None
-    length = _inflate(raw, lambda data: None)
+    if predictor == 2:
+        # The TIFF predictor (xdvipdfmx uses it for the alpha channel of a figure): with
+        # 8-bit samples it is PNG's "Sub" filter, so each row gets that filter's type byte.
+        pieces: list[bytes] = []
+        if not _inflate(raw, pieces.append):
+            return None
+        data = b"".join(pieces)
+        width = columns * colors
+        if len(data) % width:
+            return None
+        rows = [b"\x01" + data[start : start + width] for start in range(0, len(data), width)]
+        raw = zlib.compress(b"".join(rows), 1)
+        length = len(data) + len(rows)
+    else:
+        length = _inflate(raw, lambda data: None)
     row = 1 + columns * colors
     if not length or length % row:
         return None

@@ -402,3 +402,43 @@ def test_extract_refuses_a_symbolic_link_out_of_the_folder(copy: Path, tmp_path:
     assert result.returncode == 2
     assert "symbolic link" in result.stderr
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("predictor", [2, 15])
+@pytest.mark.parametrize("colors", [1, 2, 3, 4])
+def test_a_predicted_stream_seals_as_pypdfs_decode_does(predictor: int, colors: int, monkeypatch) -> None:
+    """The Pillow fast paths give the digest and canonical form of the general (pypdf) path,
+    so that an archive sealed before a fast path existed still verifies."""
+    import random
+    import zlib
+
+    from pypdf.generic import DictionaryObject, EncodedStreamObject, NameObject, NumberObject
+
+    from exam_pdf import seal
+
+    columns, rows = 37, 11
+    noise = random.Random(predictor * 10 + colors)
+    width = columns * colors
+    body = bytearray()
+    for _ in range(rows):
+        row = bytes(noise.randrange(256) for _ in range(width))
+        # Predictor 2 stores the rows as they are; PNG rows carry a filter byte (mixed types).
+        body += row if predictor == 2 else bytes([noise.randrange(5)]) + row
+    stream = EncodedStreamObject()
+    stream._data = zlib.compress(bytes(body))
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    stream[NameObject("/DecodeParms")] = DictionaryObject(
+        {
+            NameObject("/Predictor"): NumberObject(predictor),
+            NameObject("/Colors"): NumberObject(colors),
+            NameObject("/Columns"): NumberObject(columns),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+        }
+    )
+    fast = seal._stream_data(stream)
+    assert fast[1] == hashlib.sha256(stream.get_data()).digest()
+    monkeypatch.setattr(seal, "_unpredict_digest", lambda raw, params: None)
+    general = seal._stream_data(stream)
+    assert general[1] == fast[1]
+    if predictor == 2:
+        assert fast[0] == general[0]
