@@ -259,8 +259,23 @@ def drawn_images(pdf: Path) -> list[tuple[int, tuple[float, float, float, float]
                     matrix = [float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                     walk(number, xobject, xobject.get("/Resources", resources), _times(matrix, ctm))
 
+    def has_image(resources: object, seen: set[int]) -> bool:
+        xobjects = resources.get("/XObject") if resources else None  # type: ignore[attr-defined]
+        for value in (xobjects.get_object() if xobjects else {}).values():
+            xobject = value.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                return True
+            if xobject.get("/Subtype") == "/Form" and id(xobject) not in seen:
+                seen.add(id(xobject))
+                if has_image(xobject.get("/Resources"), seen):
+                    return True
+        return False
+
     for number, page in enumerate(reader.pages, 1):
-        walk(number, page.get_contents(), page["/Resources"].get_object(), [1, 0, 0, 1, 0, 0])
+        resources = page["/Resources"].get_object()
+        # Parsing a content stream is the slow part: only pages that can draw an image.
+        if has_image(resources, set()):
+            walk(number, page.get_contents(), resources, [1, 0, 0, 1, 0, 0])
     return found
 
 
