@@ -314,7 +314,7 @@ def _unpredict_digest(raw: bytes, params: Any) -> bytes | None:
             return None
         rows = [b"\x01" + data[start : start + width] for start in range(0, len(data), width)]
         raw = zlib.compress(b"".join(rows), 1)
-        length = len(data) + len(rows)
+        length: int | None = len(data) + len(rows)
     else:
         length = _inflate(raw, lambda data: None)
     row = 1 + columns * colors
