@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+import warmcli
 from click.testing import CliRunner, Result
 
 from exam_pdf.cli import main as cli_main
@@ -159,18 +160,10 @@ def cli() -> Callable[..., Result]:
 
 @pytest.fixture
 def run_exam_pdf() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``python -m exam_pdf`` as a fresh process, as a user or CI would."""
+    """Run ``python -m exam_pdf`` as a fresh process, as a user or CI would (forked warm: tests/warmcli.py)."""
 
     def run(*args: str, cwd: Path | None = None, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
-        full_env = {**os.environ, **env}
-        return subprocess.run(
-            [sys.executable, "-m", "exam_pdf", *args],
-            cwd=cwd,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        return warmcli.run(args, cwd=cwd, env={**os.environ, **env}, timeout=timeout)
 
     return run
 

@@ -16,11 +16,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
+import warmcli
 
 from exam_pdf import __version__
 
@@ -61,9 +61,7 @@ def run(*args: str | Path, epoch: int | None = EPOCH) -> subprocess.CompletedPro
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     if epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(epoch)
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)], env=env, capture_output=True, text=True, timeout=300
-    )
+    return warmcli.run([*map(str, args)], env=env, timeout=300)
 
 
 def build(folder: Path) -> bytes:

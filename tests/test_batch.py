@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import warmcli
 from conftest import TEMPLATES, template_names
 from pypdf import PdfReader
 
@@ -39,13 +40,7 @@ def state_of(out: Path) -> Path:
 def batch(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
     if "--out" in args and "--state" not in args:
         args = (*args, "--state", str(state_of(Path(args[args.index("--out") + 1]))))
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "batch", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
-    )
+    return warmcli.run(["batch", *args], timeout=timeout, env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
 
 
 def manifest(out: Path) -> dict:
@@ -280,11 +275,7 @@ def test_shards_merged_equal_the_whole(tmp_path: Path, small: Small) -> None:
     shares = [manifest(p) for p in parts]
     assert all(share["reports"] for share in shares)  # both shards had work
     merged_out = tmp_path / "merged"
-    result = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "merge", str(merged_out), *map(str, parts)],
-        capture_output=True,
-        text=True,
-    )
+    result = warmcli.run(["merge", str(merged_out), *map(str, parts)])
     assert result.returncode == 1  # the broken reports are still failures
     merged, whole = manifest(merged_out), manifest(out)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import pytest
+import warmcli
 from click.testing import CliRunner
 
 from exam_pdf import __version__
@@ -91,9 +92,7 @@ def test_no_colour_with_no_color_even_on_a_terminal(bad_report: Path) -> None:
 
 def test_no_colour_when_not_a_terminal(bad_report: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    done = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "check", str(bad_report)], capture_output=True, text=True, env=env
-    )
+    done = warmcli.run(["check", str(bad_report)], env=env)
     assert done.returncode == 1
     assert "unanswered" in done.stdout
     assert "\x1b" not in done.stdout and "\x1b" not in done.stderr

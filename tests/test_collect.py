@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import warmcli
 
 DEADLINE = "2026-01-24T23:59:59+01:00"
 BEFORE = "2026-01-20T10:00:00+01:00"
@@ -86,14 +87,7 @@ def write_roster(path: Path, rows: list[tuple[str, str]], header: str = "group_n
 
 
 def collect(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "collect", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, "EXAM_PDF_DEBUG": ""},
-    )
+    return warmcli.run(["collect", *args], timeout=timeout, cwd=cwd, env={**os.environ, "EXAM_PDF_DEBUG": ""})
 
 
 def summary(out: Path) -> dict[str, dict]:
@@ -444,6 +438,7 @@ def test_urls_that_run_programs_are_refused(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "s").rglob("*") if p.is_file() and b"token" in p.read_bytes()]
 
 
+@pytest.mark.slow
 def test_a_huge_binary_elsewhere_is_not_fetched_and_a_huge_report_hits_the_cap(tmp_path: Path) -> None:
     big = Repo(tmp_path, "big")
     big.commit({"reports/README.md": report("small report"), "data/model.bin": os.urandom(12_000_000)}, BEFORE)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import warmcli
 from click.testing import Result
 
 from exam_pdf.terminal import os_error_in, os_problem, shown
@@ -32,12 +33,14 @@ NOBODY = 65534
 
 def run(*args: str | Path, cwd: Path | None = None, user: bool = False, **env: str) -> subprocess.CompletedProcess[str]:
     """``exam-pdf ARGS`` as a fresh process; ``user``: as an ordinary user (``nobody`` when we are root)."""
-    command = [sys.executable, "-m", "exam_pdf", *map(str, args)]
-    if user and ROOT:
-        if shutil.which("setpriv") is None:
-            pytest.skip("setpriv (util-linux) is needed to run as an ordinary user")
-        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
+    if not (user and ROOT):
+        return warmcli.run(args, cwd=cwd, timeout=300, env={**os.environ, **env})
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to run as an ordinary user")
+    command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable, "-m", "exam_pdf"]
+    return subprocess.run(
+        [*command, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **env}
+    )
 
 
 def one_error_line(done: subprocess.CompletedProcess[str] | Result) -> str:

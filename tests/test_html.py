@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+import warmcli
 from PIL import Image
 
 from exam_pdf.editions import LIMITS_31
@@ -124,14 +124,7 @@ def write_report(folder: Path, text: str, figures: dict[str, bytes]) -> Path:
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return warmcli.run([*map(str, args)], cwd=cwd, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}, timeout=300)
 
 
 class Page(HTMLParser):

@@ -15,11 +15,11 @@ import dataclasses
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import warmcli
 import yaml
 from conftest import REPO
 from pypdf import PdfReader
@@ -52,12 +52,8 @@ def png() -> bytes:
 
 
 def exam_pdf(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "EXAM_PDF_DEBUG": "", "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+    return warmcli.run(
+        [*args], timeout=timeout, env={**os.environ, "EXAM_PDF_DEBUG": "", "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     )
 
 

@@ -13,10 +13,10 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import warmcli
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.latex
@@ -34,12 +34,8 @@ def copy_report(source: Path, target: Path) -> Path:
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)],
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+    return warmcli.run(
+        [*map(str, args)], env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}, timeout=timeout
     )
 
 

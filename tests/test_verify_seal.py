@@ -15,14 +15,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
+import warmcli
 from click.testing import Result
 
 pytestmark = pytest.mark.latex
@@ -50,13 +49,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     readme.write_text(text.replace(title.group(0), f"# {TITLE_MARK}{title.group(1)}", 1), "utf-8")
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
     out = tmp_path_factory.mktemp("out")
-    result = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", "pdf", str(folder), "--out", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = warmcli.run(["pdf", str(folder), "--out", str(out)], env=env, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr  # the example has findings, the title too
     assert "hidden-character" in result.stdout
     return out / "report.pdf"
