@@ -30,9 +30,13 @@ demo: setup
 # tests), lint, format and types. CI runs exactly this (.ci/run, with EXAM_PDF_CORPUS
 # set when ../shared/corpus exists). The tests run on two workers (pytest-xdist); a
 # module's tests stay on one worker, so that its shared builds are made once.
+# PYTHONDONTWRITEBYTECODE is cleared for pytest: with it set, each worker and each
+# `python -m exam_pdf` the tests start compiles the sources (and pytest rewrites the
+# test modules' asserts) anew, some 10-20 CPU-seconds of the fast loop.
 PYTEST_WORKERS ?= 2
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 test: setup
-	$(BIN)/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadfile
+	$(PYTEST) -q -rs -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy exam_pdf benchmarks
@@ -41,7 +45,7 @@ test: setup
 # browser, no corpus and no package index (about 30 s).
 test-fast: python-deps
 	@echo "test-fast: leaves out the tests marked latex, browser, corpus, wheel and slow (make test runs them all)"
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not latex and not browser and not corpus and not wheel and not slow"
+	$(PYTEST) -q -n $(PYTEST_WORKERS) --dist loadfile -m "not latex and not browser and not corpus and not wheel and not slow"
 
 setup: system-deps python-deps
 

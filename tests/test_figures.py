@@ -18,12 +18,12 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import warmcli
 from conftest import CORPUS
 from PIL import Image
 from pypdf import PdfReader
@@ -42,7 +42,10 @@ EPOCH = "1767225600"
 
 def picture(size: tuple[int, int] = (64, 48), fmt: str = "PNG", seed: int = 1) -> bytes:
     """A noisy picture (so that its compressed data is long enough to break in the middle)."""
-    image = Image.frombytes("RGB", size, bytes((i * 7919 + seed * 31) % 251 for i in range(size[0] * size[1] * 3)))
+    length = size[0] * size[1] * 3
+    # The byte at i is (i * 7919 + seed * 31) % 251: one period of 251 bytes, repeated.
+    period = bytes((i * 7919 + seed * 31) % 251 for i in range(251))
+    image = Image.frombytes("RGB", size, (period * (length // 251 + 1))[:length])
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)
     return buffer.getvalue()
@@ -182,13 +185,7 @@ def write_report(folder: Path) -> Path:
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)],
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return warmcli.run([*map(str, args)], env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, timeout=300)
 
 
 def test_check_names_each_figure_problem(tmp_path: Path) -> None:

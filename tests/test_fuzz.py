@@ -22,6 +22,7 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -137,6 +138,7 @@ def _folder(root: Path, text: str) -> Path:
 # ---------------------------------------------------------------- check
 
 
+@pytest.mark.slow
 @settings(max_examples=300, **SETTINGS)
 @given(text=REPORT, edition=st.sampled_from(EDITION_CHOICES))
 def test_check_never_raises(text: str, edition: str) -> None:
@@ -170,6 +172,7 @@ class _Active(HTMLParser):
                 self.problems.append(f"{tag} {key}={value}")
 
 
+@pytest.mark.slow
 @settings(max_examples=12, **SETTINGS)
 @given(text=REPORT.map(lambda t: "# Report\n\n### Question 1\n> **Group?**\n>\n> Answer:\n\n42\n\n" + t))
 def test_sphinx_transform_and_writers_never_raise(text: str) -> None:
