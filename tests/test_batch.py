@@ -186,12 +186,12 @@ def test_a_report_past_its_timeout_is_stopped(tmp_path: Path) -> None:
         assert (out / hang["pdf"]).is_file() and "pdf-fallback" in hang["findings_by_rule"]
         assert "1 fallback" in result.stdout
     else:
-        # On a machine too loaded to reach TeX in time, the pool stops the whole worker.
-        assert hang["status"] == "failed", hang
-        assert hang["reason"] == f"did not finish within its timeout of {HANG_TIMEOUT} s and was stopped"
+        # On a machine too loaded to reach TeX in time, the pool stops the whole worker and
+        # the batch makes the fallback itself (exam_pdf/batch/rescue.py).
+        assert hang["status"] == "fallback", hang
+        assert hang["reason"].startswith(f"did not finish within its timeout of {HANG_TIMEOUT} s and was stopped; ")
         assert HANG_TIMEOUT <= hang["build_seconds"]
-        assert hang["pdf"] is None and not list(out.rglob("report.pdf"))
-        assert "1 failed" in result.stdout
+        assert (out / hang["pdf"]).is_file() and "1 fallback" in result.stdout
 
 
 def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
