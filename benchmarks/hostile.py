@@ -11,11 +11,17 @@ and what the build gave: a real PDF, the fallback PDF (``/ExamPdfFallback`` in i
 Info), or nothing. The issue's bars: ``check`` under 5 s, ``build`` under 30 s.
 
     python benchmarks/hostile.py [--only NAME,NAME] [--markdown FILE]
+    python benchmarks/hostile.py --batch [--corpus DIR]
+
+``--batch`` runs one ``exam-pdf batch -j 2`` over every corpus report (linked, never
+written) and every case instead, and says whether every group was archived with a PDF
+and an HTML page.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -31,6 +37,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import hostile_cases  # type: ignore[import-not-found]  # noqa: E402
 
+DEFAULT_CORPUS = Path(os.environ.get("EXAM_PDF_SHARED", REPO.parent / "shared")) / "corpus"
 CHECK_BAR = 5.0
 BUILD_BAR = 30.0
 
@@ -125,11 +132,64 @@ def markdown(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def batch(corpus: Path | None, work: Path) -> int:
+    """One ``exam-pdf batch -j 2`` over the corpus (linked, never written) plus every case;
+    prints what it archived. 0 when every group has a PDF and an HTML page."""
+    root = work / "batch-root"
+    root.mkdir(parents=True)
+    groups = 0
+    if corpus is not None:
+        for folder in sorted(p for p in corpus.iterdir() if (p / "README.md").is_file()):
+            (root / folder.name).symlink_to(folder, target_is_directory=True)
+            groups += 1
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    for index, name in enumerate(sorted(hostile_cases.CASES), start=1):
+        folder = hostile_cases.write_case(name, root / f"hostile-{index:02d}-{name}" / "reports")
+        env.update(hostile_cases.environment(name, folder))  # the operator's shell, for the whole batch
+        groups += 1
+    out = work / "batch-out"
+    command = [*exam_pdf_command(), "batch", str(root), "--out", str(out), "-j", "2", "--state", str(work / "state")]
+    print(f"== batch: {groups} groups ({groups - len(hostile_cases.CASES)} from the corpus), -j 2", flush=True)
+    wall, cpu, code, output = timed(command, env, timeout=7200)
+    data = json.loads((out / "manifest.json").read_text("utf-8"))
+    missing = [
+        entry["source"]
+        for entry in data["reports"]
+        if not entry.get("pdf")
+        or not (out / entry["dir"] / "report.pdf").is_file()
+        or not (out / entry["dir"] / "report.html").is_file()
+    ]
+    ran = sum(len(hostile_cases.ran(p / "reports")) for p in root.glob("hostile-*"))
+    print(f"exit {code}, {wall:.0f} s wall, {cpu:.0f} s CPU; totals {data['totals']}")
+    for entry in data["reports"]:
+        if entry["status"] in ("fallback", "failed"):
+            print(f"   {entry['status']}: {entry['source']}: {entry['reason']}")
+    print(
+        f"groups: {groups}, in the manifest: {len(data['reports'])}, skipped: {len(data['skipped'])}, "
+        f"without PDF or HTML: {missing or 'none'}, the group's script ran: {ran} time(s)"
+    )
+    crashed = "Traceback" in output or "internal error" in output
+    ok = len(data["reports"]) == groups and not data["skipped"] and not missing and not ran and not crashed
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help="cases to run, e.g. 10000-character-heading,math-999999-columns")
     parser.add_argument("--markdown", type=Path, help="write the table as Markdown")
+    parser.add_argument(
+        "--batch",
+        action="store_true",
+        help="instead: one batch over the corpus (--corpus, EXAM_PDF_CORPUS) plus every case",
+    )
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("EXAM_PDF_CORPUS", DEFAULT_CORPUS)))
     args = parser.parse_args(argv)
+    if args.batch:
+        work = Path(tempfile.mkdtemp(prefix="exam-pdf-hostile-batch-"))
+        try:
+            return batch(args.corpus if args.corpus.is_dir() else None, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     names = sorted(hostile_cases.CASES)
     if args.only:
         names = [name for name in names if name in set(args.only.split(","))]

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_cases import CASES, write_case
+from hostile_cases import CASES, ran, write_case
 from pypdf import PdfReader
 
 from exam_pdf.batch.worker import Task, base_record
@@ -71,11 +71,11 @@ def test_identity_text_names_the_code_point(name: str, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def hostile_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("hostile") / "groups"
-    for index, name in enumerate(sorted(CASES), start=1):
-        write_case(name, root / f"{index:02d}-{name}" / "reports")
+    folders = [write_case(name, root / f"{i:02d}-{name}" / "reports") for i, name in enumerate(sorted(CASES), 1)]
     out = root.parent / "archive"
     result = run("batch", root, "--out", out, "-j", "2", "--timeout", "60", timeout=BATCH_BOUND)
     assert_no_crash(result)
+    assert not [line for folder in folders for line in ran(folder)], "the group's script ran"
     return out, json.loads((out / "manifest.json").read_text("utf-8"))
 
 
