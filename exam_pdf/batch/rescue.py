@@ -101,6 +101,8 @@ def page(title: str, reason: str, text: str) -> str:
     title, reason, text = printable(title), printable(reason), printable(text)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        # As on every page exam-pdf writes: no script, nothing loaded from elsewhere.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         f"<title>{html.escape(title)} (fallback)</title>\n"
         "<style>body{font-family:sans-serif;margin:2em;max-width:60em}"
         ".exam-fallback{border:2px solid #b00;padding:.5em 1em}"
