@@ -118,6 +118,10 @@ def line(row: dict[str, object]) -> str:
     )
 
 
+def kilobytes(size: int) -> str:
+    return f"{size / 1024:,.1f} KB" if size < 10 * 1024 else f"{size / 1024:,.0f} KB"
+
+
 def markdown(rows: list[dict[str, object]]) -> str:
     lines = [
         "| Case | README | check CPU | check wall | build CPU | build wall | PDF | HTML |",
@@ -125,7 +129,7 @@ def markdown(rows: list[dict[str, object]]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row['case']} | {int(row['bytes']) / 1024:.0f} KB | {row['check_cpu']:.2f} s "  # type: ignore[call-overload]
+            f"| {row['case']} | {kilobytes(int(row['bytes']))} | {row['check_cpu']:.2f} s "  # type: ignore[call-overload]
             f"| {row['check_wall']:.2f} s | {row['build_cpu']:.2f} s | {row['build_wall']:.2f} s "
             f"| {row['pdf']} | {'yes' if row['html'] else 'no'} |"
         )

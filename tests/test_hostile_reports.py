@@ -264,3 +264,23 @@ def test_a_stalled_fc_match_means_no_font_not_a_hang(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(sandbox.subprocess, "run", stalled)
     assert sandbox.run_fc_match("-f", "%{file}", "FreeSerif") is None
+
+
+# ------------------------------------------------------------------------ the benchmark still runs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.latex
+def test_the_hostile_benchmark_measures_a_case(tmp_path: Path) -> None:
+    table = tmp_path / "table.md"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "hostile.py"), "--only", "escape-in-the-title", "--markdown", table],
+        capture_output=True,
+        text=True,
+        timeout=BATCH_BOUND,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "escape-in-the-title: check " in result.stdout and "PDF real, HTML yes" in result.stdout
+    [row] = [line for line in table.read_text().splitlines() if line.startswith("| escape-in-the-title |")]
+    assert row.endswith("| real | yes |")
