@@ -284,3 +284,13 @@ def test_the_hostile_benchmark_measures_a_case(tmp_path: Path) -> None:
     assert "escape-in-the-title: check " in result.stdout and "PDF real, HTML yes" in result.stdout
     [row] = [line for line in table.read_text().splitlines() if line.startswith("| escape-in-the-title |")]
     assert row.endswith("| real | yes |")
+
+
+def test_the_batchs_fallback_sets_at_most_its_line_cap_and_says_how_many_more() -> None:
+    from exam_pdf.batch.rescue import PDF_LINES, shortened
+
+    text = "\n".join(f"line {n}" for n in range(PDF_LINES + 250))
+    rows = shortened(text).split("\n")
+    assert rows[:PDF_LINES] == text.split("\n")[:PDF_LINES]
+    assert rows[-1] == "[... 250 more lines: the whole README is embedded in this PDF]"
+    assert shortened("a\nb") == "a\nb"

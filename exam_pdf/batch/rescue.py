@@ -25,6 +25,9 @@ from exam_pdf.batch.worker import Task, base_record, describe_pdf, timed_out
 
 #: What the cover and the metadata say instead of a check result.
 NOT_CHECKED = "not checked: the build process stopped before the check was recorded"
+#: Lines of the README set in the batch's fallback PDF (about 300 pages; the whole README is
+#: embedded): the batch waits while it is made, and 2 MB of text took 80 s.
+PDF_LINES = 20_000
 #: The start of the reason of a worker's record that the parent replaces with a fallback.
 INTERNAL = "internal error:"
 
@@ -66,7 +69,7 @@ def rescue(task: Task, why: str, fallback_timeout: float) -> dict[str, Any] | No
         reason=reason,
     )
     task.staging.mkdir(parents=True, exist_ok=True)
-    pdf = make(cover, [], text, task.work / "rescue", fallback_timeout, int(date.timestamp()))
+    pdf = make(cover, [], shortened(text), task.work / "rescue", fallback_timeout, int(date.timestamp()))
     final = finish(pdf, _metadata(title, date, reason), [SourceFile(source.path.name, source.raw)])
     _write(task.staging / "report.pdf", final)
     _write(task.staging / "report.html", page(title, reason, text).encode("utf-8"))
@@ -75,6 +78,16 @@ def rescue(task: Task, why: str, fallback_timeout: float) -> dict[str, Any] | No
     record["reason"] = reason
     describe_pdf(record, task.staging)
     return record
+
+
+def shortened(text: str, limit: int | None = None) -> str:
+    """The first :data:`PDF_LINES` lines of ``text``, and how many more the embedded README has."""
+    limit = PDF_LINES if limit is None else limit
+    lines = text.split("\n")
+    if len(lines) <= limit:
+        return text
+    rest = len(lines) - limit
+    return "\n".join([*lines[:limit], "", f"[... {rest} more lines: the whole README is embedded in this PDF]"])
 
 
 def _metadata(title: str, date: dt.datetime, reason: str) -> Any:
