@@ -294,3 +294,42 @@ def test_the_batchs_fallback_sets_at_most_its_line_cap_and_says_how_many_more() 
     assert rows[:PDF_LINES] == text.split("\n")[:PDF_LINES]
     assert rows[-1] == "[... 250 more lines: the whole README is embedded in this PDF]"
     assert shortened("a\nb") == "a\nb"
+
+
+def test_the_batchs_fallback_of_a_collected_report_names_its_group_and_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exam_pdf.archive import KEY_COMMIT, KEY_GROUP
+    from exam_pdf.batch.rescue import rescue
+    from exam_pdf.verify import INTACT, read_archive, verify
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # the commit's date, then
+    readme = write_case("escape-in-the-title", tmp_path / "17" / "reports") / "README.md"
+    commit = "a" * 40
+    task = Task(
+        relpath="17/reports/README.md",
+        folder="17",
+        readme=readme,
+        key="k",
+        staging=tmp_path / "state" / "builds" / "k",
+        work=tmp_path / "state" / "work" / "k",
+        notes=True,
+        edition="auto",
+        timeout=10,
+        submission={
+            "group": "17",
+            "repo_url": "https://github.com/group17/project",
+            "branch": "main",
+            "commit": commit,
+            "commit_date": "2026-01-10T12:00:00+00:00",
+        },
+    )
+    record = rescue(task, "the build process was killed (SIGKILL)", 5)
+    assert record is not None and record["status"] == "fallback"
+    pdf = task.staging / "report.pdf"
+    info = read_archive(pdf).info
+    assert info[KEY_GROUP] == "17" and info[KEY_COMMIT] == commit
+    assert str(info["/CreationDate"]).startswith("D:20260110")
+    cover = PdfReader(pdf).pages[0].extract_text().replace("-\n", "").replace("\n", " ")
+    assert f"at commit {commit} on main" in cover and "Group 17" in cover
+    assert verify(pdf).verdict == INTACT

@@ -5,7 +5,9 @@ signal), that crashes, that cannot even be started, or whose build stopped on it
 timeout or on an internal error, leaves no PDF. The group must not be missing from
 the archive, so the parent makes one itself: the fallback PDF of
 :mod:`exam_pdf.builders.fallback` (the cover, the reason, the README's text as plain
-lines), sealed with the README embedded, and a plain HTML page of the same text.
+lines, at most :data:`PDF_LINES`), sealed with the README embedded, and a plain HTML
+page of the whole README. A collected report's group (the roster's) and commit are on
+the cover and in the metadata, as on every PDF of a collected report.
 
 The parent does not parse or check the report (whatever stopped the worker may be
 in the parser): the README is read within the size cap and set as it is written,
@@ -48,11 +50,14 @@ def rescue(task: Task, why: str, fallback_timeout: float) -> dict[str, Any] | No
     from exam_pdf.builders.fallback import Cover, make
     from exam_pdf.dates import source_date
     from exam_pdf.errors import BuildError, ReportError
+    from exam_pdf.provenance import Submission
     from exam_pdf.source import read_source
 
     try:
         source = read_source(task.readme)
-        date, _ = source_date(source.path, str((task.submission or {}).get("commit_date") or ""))
+        submission = Submission.from_config(task.submission)
+        collected = submission if submission is not None and submission.commit else None
+        date, _ = source_date(source.path, collected.commit_date if collected else "")
     except (ReportError, BuildError, OSError, ValueError):
         return None
     text = source.raw.decode("utf-8", "replace")
@@ -61,16 +66,18 @@ def rescue(task: Task, why: str, fallback_timeout: float) -> dict[str, Any] | No
     cover = Cover(
         title=title,
         course="02476 Machine Learning Operations, DTU",
-        group="?",
+        group=submission.group if submission else "?",
         students="(not read)",
         edition="unknown",
         date=date.strftime("%Y-%m-%d"),
         check=NOT_CHECKED,
         reason=reason,
+        source=collected.source_line() if collected else "",
     )
     task.staging.mkdir(parents=True, exist_ok=True)
     pdf = make(cover, [], shortened(text), task.work / "rescue", fallback_timeout, int(date.timestamp()))
-    final = finish(pdf, _metadata(title, date, reason), [SourceFile(source.path.name, source.raw)])
+    meta = _metadata(title, submission.group if submission else "?", date, reason, collected)
+    final = finish(pdf, meta, [SourceFile(source.path.name, source.raw)])
     _write(task.staging / "report.pdf", final)
     _write(task.staging / "report.html", page(title, reason, text).encode("utf-8"))
     record = base_record(task)
@@ -90,19 +97,28 @@ def shortened(text: str, limit: int | None = None) -> str:
     return "\n".join([*lines[:limit], "", f"[... {rest} more lines: the whole README is embedded in this PDF]"])
 
 
-def _metadata(title: str, date: dt.datetime, reason: str) -> Any:
+def _metadata(title: str, group: str, date: dt.datetime, reason: str, collected: Any) -> Any:
+    """The archive metadata; ``group``: the roster's, or "?"; ``collected``: the commit a
+    collected report was taken from, or None."""
     from exam_pdf.archive import COURSE, Metadata
 
     return Metadata(
-        title=f"{title} (group ?)",
+        title=f"{title} (group {group})",
         author="",
         subject=f"{COURSE}, exam report, template edition unknown",
-        keywords="02476, MLOps, exam report, group ?, edition unknown, fallback",
+        keywords=f"02476, MLOps, exam report, group {group}, edition unknown"
+        + (f", commit {collected.commit}" if collected else "")
+        + ", fallback",
         date=date,
-        group="?",
+        group=group,
         edition="unknown",
         check=NOT_CHECKED,
         fallback=reason,
+        repository=collected.repo_url if collected else "",
+        branch=collected.branch if collected else "",
+        commit=collected.commit if collected else "",
+        commit_date=collected.commit_date if collected else "",
+        source=collected.source_line() if collected else "",
     )
 
 
