@@ -333,3 +333,11 @@ def test_the_batchs_fallback_of_a_collected_report_names_its_group_and_commit(
     cover = PdfReader(pdf).pages[0].extract_text().replace("-\n", "").replace("\n", " ")
     assert f"at commit {commit} on main" in cover and "Group 17" in cover
     assert verify(pdf).verdict == INTACT
+
+
+def test_the_git_case_makes_plain_git_run_the_groups_script(tmp_path: Path) -> None:
+    """So that 'the script never ran' in the archive and the benchmark means something."""
+    folder = write_case("git-config-runs-a-script", tmp_path / "g" / "reports")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    subprocess.run(["git", "log", "-1"], cwd=folder, capture_output=True, env=env, timeout=CHECK_BOUND, check=False)
+    assert [line.split()[0] for line in ran(folder)] == ["tools/format_check.sh"]
