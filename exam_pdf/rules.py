@@ -367,11 +367,14 @@ MATH_AS_CODE = _rule(
 PDF_SHORTENED = _rule(
     "pdf-shortened",
     W,
-    "Text too long for TeX is shortened or broken in the PDF.",
+    "Text too long for TeX is shortened or broken in the PDF, or figures past the cap are named.",
     """
     A heading or title longer than 200 characters is shortened in the PDF (its full
     text follows it, as a paragraph), and a line of code longer than TeX can read is
-    broken into several. Nothing is left out; the HTML page shows the text as written.""",
+    broken into several; the HTML page shows that text as written. A report that places
+    more than 100 figures (each use of a file counts) shows the first 100, in the PDF
+    and the HTML page alike; each one after that is named in the text, ``[figure not
+    shown: path]``, and the message gives the line of the first.""",
 )
 PDF_FALLBACK = _rule(
     "pdf-fallback",

@@ -57,6 +57,47 @@ def tex_environment(source_date_epoch: int = 0) -> dict[str, str]:
     return env
 
 
+#: Variables ``fc-match`` may see: where fontconfig finds its configuration and cache
+#: (the same fonts xelatex finds, see :data:`TEX_PASSED`); nothing else of the operator's.
+FONT_PASSED = (
+    "PATH",
+    "HOME",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_DATA_DIRS",
+    "FONTCONFIG_FILE",
+    "FONTCONFIG_PATH",
+)
+#: Seconds one ``fc-match`` may take (a cold font cache is built in a few).
+FONT_TIMEOUT = 30
+
+
+def font_environment() -> dict[str, str]:
+    """``fc-match``'s whole environment: the allowed variables and one locale."""
+    env = {name: os.environ[name] for name in FONT_PASSED if name in os.environ}
+    env["LC_ALL"] = "C.UTF-8"
+    return env
+
+
+def run_fc_match(*args: str) -> str | None:
+    """``fc-match args`` in :func:`font_environment`, from the root folder (never a report's),
+    with :data:`FONT_TIMEOUT`; its output, or None when it failed, was missing or took too long."""
+    try:
+        done = subprocess.run(
+            ["fc-match", *args],
+            cwd=os.sep,
+            env=font_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=FONT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
 #: ``-c`` settings that make git run no program, whatever the repository's
 #: ``config`` (and what it includes) says. Command-line settings take precedence
 #: over every configuration file. A program set to ``/dev/null`` cannot be executed.

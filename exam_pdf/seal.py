@@ -103,6 +103,13 @@ class Seal:
             raise ValueError("the seal is damaged (entries missing)") from None
 
 
+#: Python frames the canonical walk may nest, and the stack of the thread it runs in. The walk
+#: follows forward links depth first: a chain of /Next links (the outline of a report with a
+#: thousand headings, about six frames per entry) nests far deeper than Python's default 1,000.
+WALK_FRAMES = 300_000
+WALK_STACK = 256 * 1024 * 1024
+
+
 def compute(reader: Any, numbers: dict[int, str] | None = None) -> Seal:
     """The seal of the PDF ``reader`` (a ``pypdf.PdfReader``) holds, the seal entry itself left out.
 
@@ -110,8 +117,36 @@ def compute(reader: Any, numbers: dict[int, str] | None = None) -> Seal:
     ``numbers`` maps a page's index now to the number it had when sealed (verify
     passes it once it knows which page was which), by default its number now. A
     reference to a page that is not in the page tree (any more) is serialised as that
-    page's content.
+    page's content. Runs in a thread with a deep stack (:data:`WALK_FRAMES`).
     """
+    import sys
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def walk() -> None:
+        try:
+            outcome["seal"] = _compute(reader, numbers)
+        except BaseException as exc:  # raised again in the caller's thread
+            outcome["error"] = exc
+
+    limit, size = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        threading.stack_size(WALK_STACK)
+        sys.setrecursionlimit(max(limit, WALK_FRAMES))
+        thread = threading.Thread(target=walk, name="exam-pdf-seal", daemon=True)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(size)
+        sys.setrecursionlimit(limit)
+    if "error" in outcome:
+        raise outcome["error"]
+    seal: Seal = outcome["seal"]
+    return seal
+
+
+def _compute(reader: Any, numbers: dict[int, str] | None) -> Seal:
     root = reader.trailer["/Root"].get_object()
     pages = list(reader.pages)
     canon = _Canonical()

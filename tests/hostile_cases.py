@@ -136,6 +136,28 @@ def _foreign_digits(folder: Path) -> None:
     _files(folder, text)
 
 
+def _git_config_runs_a_script(folder: Path) -> None:
+    """The report folder is also a bare git repository whose ``config`` runs the group's script
+    (to verify a signature, as a file-system monitor, a pager ...); the script leaves a mark
+    in ``../ran`` (see :func:`ran`). Made by ``tests/test_no_exec.py``'s own helpers."""
+    from test_no_exec import _plant_bare_repository
+
+    _files(folder, report(question(3, "Fine.")))
+    script = folder / "tools" / "format_check.sh"
+    script.parent.mkdir()
+    script.write_text(f'#!/bin/sh\necho "$0 $*" >> "{folder.parent / "ran"}"\nexit 0\n')
+    script.chmod(0o755)
+    _plant_bare_repository(folder, "tools/format_check.sh")
+
+
+def _xelatex_format_in_the_report(folder: Path) -> None:
+    """The report ships an ``xelatex.fmt`` (and a ``texmf.cnf``); :func:`environment` points
+    ``TEXFORMATS`` and friends at the folder, as an operator's shell might."""
+    _files(folder, report(question(3, "Fine.")))
+    (folder / "xelatex.fmt").write_bytes(b"not a format\n" * 100)
+    (folder / "texmf.cnf").write_text(f"shell_escape = t\nopenin_any = a\nTEXFORMATS = {folder}\n")
+
+
 CASES: dict[str, Callable[[Path], None]] = {
     "no-answer-line-40000-lines": _underscores,
     "60000-duplicate-questions": _duplicate_questions,
@@ -149,7 +171,28 @@ CASES: dict[str, Callable[[Path], None]] = {
     "escape-in-the-title": _escape_in_title,
     "bidi-override-group-number": _bidi_group_number,
     "arabic-indic-study-number": _foreign_digits,
+    "git-config-runs-a-script": _git_config_runs_a_script,
+    "xelatex-format-in-the-report": _xelatex_format_in_the_report,
 }
+
+
+def environment(name: str, folder: Path) -> dict[str, str]:
+    """The variables case ``name`` is run with, beside the operator's own (usually none)."""
+    if name != "xelatex-format-in-the-report":
+        return {}
+    return {
+        "TEXFORMATS": str(folder),
+        "TEXINPUTS": f"{folder}:",
+        "TEXMFCNF": str(folder),
+        "TEXFONTMAPS": str(folder),
+        "OPENTYPEFONTS": str(folder),
+    }
+
+
+def ran(folder: Path) -> list[str]:
+    """What the group's script of ``git-config-runs-a-script`` wrote: must stay empty."""
+    trace = folder.parent / "ran"
+    return trace.read_text().splitlines() if trace.exists() else []
 
 
 def write_case(name: str, folder: Path) -> Path:

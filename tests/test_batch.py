@@ -175,18 +175,17 @@ def test_a_report_past_its_timeout_is_stopped(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [hang] = manifest(out)["reports"]
     assert hang["build_seconds"] < HANG_TIMEOUT + 30  # stopped on time
-    if hang["status"] == "fallback":
-        # The TeX engine stopped itself within the report's time, and the fallback PDF was made.
+    # Whoever stopped it, the group has a fallback PDF.
+    assert hang["status"] == "fallback", hang
+    assert (out / hang["pdf"]).is_file() and "1 fallback" in result.stdout
+    if "pdf-fallback" in hang["findings_by_rule"]:
+        # The TeX engine stopped itself within the report's time, and the worker made the fallback.
         assert hang["reason"] == "the TeX engine ran past its time limit and was stopped"
-        assert (out / hang["pdf"]).is_file() and "pdf-fallback" in hang["findings_by_rule"]
-        assert "1 fallback" in result.stdout
     else:
-        # On a machine too loaded to reach TeX in time, the pool stops the whole worker.
-        assert hang["status"] == "failed", hang
-        assert hang["reason"] == f"did not finish within its timeout of {HANG_TIMEOUT} s and was stopped"
+        # On a machine too loaded to reach TeX in time, the build (or the pool) stopped the
+        # whole worker, and the batch made the fallback itself (exam_pdf/batch/rescue.py).
+        assert hang["reason"].startswith(f"did not finish within its timeout of {HANG_TIMEOUT} s and was stopped; ")
         assert HANG_TIMEOUT <= hang["build_seconds"]
-        assert hang["pdf"] is None and not list(out.rglob("report.pdf"))
-        assert "1 failed" in result.stdout
 
 
 def test_summary_and_overview_agree_with_manifest(small: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:

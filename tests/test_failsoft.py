@@ -458,3 +458,23 @@ def test_the_work_folder_beside_the_report_is_ignored_by_git(make_report) -> Non
     subprocess.run([*git, "init", "-q", str(folder)], check=True)
     status = subprocess.run([*git, "status", "--porcelain"], cwd=folder, capture_output=True, text=True, check=True)
     assert ".exam-pdf-cache" not in status.stdout and "README.md" in status.stdout
+
+
+def test_a_status_note_lists_its_first_findings_and_counts_the_rest(tmp_path: Path) -> None:
+    """A note is one framed box in the PDF: a thousand findings made it taller than TeX can
+    measure ("Dimension too large", a fallback for 60,000 duplicate questions)."""
+    from exam_pdf.builders import build_html
+    from exam_pdf.source import read_source
+    from exam_pdf.sphinxext.transform import NOTE_FINDINGS
+
+    copies = "".join("### Question 3\n\n> Answer:\n\nx\n\n" for _ in range(NOTE_FINDINGS + 10))
+    readme = tmp_path / "r" / "README.md"
+    readme.parent.mkdir()
+    readme.write_text(HEAD + "We train a model.\n\n" + copies, "utf-8")
+    out, result = build_html(read_source(readme), tmp_path / "out" / "report.html", tmp_path / "work")
+    third = result.report.question(3)
+    assert third is not None and len(result.for_question(third)) >= NOTE_FINDINGS + 10
+    note = out.read_text("utf-8").split("Question 3 breaks the rules", 1)[1].split("</div>", 1)[0]
+    assert note.count("<li>") == NOTE_FINDINGS
+    more = len(result.for_question(third)) - NOTE_FINDINGS + 1
+    assert f"... and {more} more findings: exam-pdf check lists them all" in note

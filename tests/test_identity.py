@@ -16,13 +16,14 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import Result
 
 from exam_pdf.hidden import describe, hidden_characters, visible
 from exam_pdf.model import Report
-from exam_pdf.pipeline import load_report
+from exam_pdf.pipeline import check_path, load_report
 
 
 def question(number: int, answer: str) -> str:
@@ -172,3 +173,51 @@ def test_metadata_with_control_characters_stays_valid_and_verifies(tmp_path: Pat
         title = str(document.docinfo["/Title"])
         assert title == "Exam U+001B[1mU+202EreportU+0000U+0008 (group 42)"
         assert document.open_metadata()["dc:title"] == title
+
+
+class _Scanned(str):
+    """An answer that records every search of it from Python (``find``, ``index``, ``count``)."""
+
+    searches: ClassVar[list[str]] = []
+
+    def find(self, *args: object) -> int:  # type: ignore[override]
+        self.searches.append("find")
+        return super().find(*args)  # type: ignore[arg-type]
+
+    def index(self, *args: object) -> int:  # type: ignore[override]
+        self.searches.append("index")
+        return super().index(*args)  # type: ignore[arg-type]
+
+    def count(self, *args: object) -> int:  # type: ignore[override]
+        self.searches.append("count")
+        return super().count(*args)  # type: ignore[arg-type]
+
+
+def test_malformed_study_numbers_are_placed_in_one_pass(tmp_path: Path) -> None:
+    """Each malformed number's line comes from where it was matched: searching the answer from
+    its start again for each (80,000 distinct ones: 23 s of CPU) is quadratic."""
+    from exam_pdf.checks.identity import student_ids
+
+    numbers = [f"s{n:08d}" for n in range(2000)]  # eight digits: none is a study number
+    answer = "s123456\n" + "\n".join(f"member {number}" for number in numbers)
+    path = tmp_path / "README.md"
+    path.write_text(report(students=answer), "utf-8")
+    loaded = load_report(path)
+    second = loaded.question(2)
+    assert second is not None
+    second.answer_text = _Scanned(second.answer_text)
+    _Scanned.searches = []
+    found = list(student_ids(loaded))
+    assert _Scanned.searches == []
+    assert len(found) == len(numbers)
+    text = path.read_text("utf-8")
+    for number, finding in zip(numbers[:: len(numbers) // 20], found[:: len(numbers) // 20], strict=True):
+        assert f"'{number}'" in finding.message and finding.line == line_of(text, number)
+
+
+def test_a_malformed_study_number_is_placed_where_it_stands(tmp_path: Path) -> None:
+    # 's1234567' is also the tail of an earlier word: the finding names its own line.
+    path = tmp_path / "README.md"
+    path.write_text(report(students="see xs1234567 above\n\ns123456\n\ns1234567"), "utf-8")
+    [finding] = [f for f in check_path(path).findings if f.rule.id == "student-id"]
+    assert finding.line == len(path.read_text("utf-8").rstrip("\n").split("\n"))

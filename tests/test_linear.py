@@ -347,3 +347,79 @@ def test_each_figure_file_is_inspected_and_converted_once_per_html_build(
     assert out.is_file() and len(result.report.questions[0].embedded_images) == 60
     assert [Path(p).name for p in count_opens].count("shot.png") == OPENS_PER_INSPECTION
     assert converted == ["shot.png"]
+
+
+def test_img_tags_match_as_the_expression_did() -> None:
+    from exam_pdf.sphinxext.transform import _IMG_TAG, img_tags
+
+    for text in _random_texts(["<img", "<IMG", " ", ">", "src=x", "<imgx", "<", "img", "\n", "'>'"]):
+        assert img_tags(text) == [m.span() for m in _IMG_TAG.finditer(text)], text
+
+
+class _Searched(str):
+    """HTML that counts the searches for a tag's end made in it."""
+
+    finds = 0
+
+    def find(self, *args: Any) -> int:  # type: ignore[override]
+        type(self).finds += 1
+        return super().find(*args)
+
+
+def test_img_tags_look_for_each_tags_end_once() -> None:
+    """The expression looked from every ``<img`` for the next ``>``: 40,000 ``<img`` without
+    one were 40,000 scans to the end (quadratic, inside one C call)."""
+    from exam_pdf.sphinxext.transform import img_tags
+
+    _Searched.finds = 0
+    assert img_tags(_Searched("<p>" + '<img src="a.png"> ' * 50 + "<img " * 40_000)) == [
+        (3 + 18 * i, 3 + 18 * i + 17) for i in range(50)
+    ]
+    assert _Searched.finds == 51  # one per tag, and one finding no '>' after the last '<img'
+
+
+def test_figures_past_the_cap_are_named_not_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exam_pdf.builders import build_html
+    from exam_pdf.source import read_source
+    from exam_pdf.sphinxext import transform
+
+    inspected: list[str] = []
+    original = transform.inspect_once
+
+    def counting(found: Any) -> Any:
+        inspected.append(found.uri)
+        return original(found)
+
+    monkeypatch.setattr(transform, "inspect_once", counting)
+    monkeypatch.setattr(transform, "MAX_FIGURES", 20)
+    folder = tmp_path / "r"
+    shapes.screenshot(folder / "figures" / "shot.png", 40, 30)
+    references = "".join(f"![step {i}](figures/shot.png)\n\n" for i in range(50))
+    html = '<p><img src="figures/shot.png"> <img src="figures/shot.png"></p>\n\n'
+    (folder / "README.md").write_text(
+        f"# Report\n\n### Question 1\n\n> Show it.\n>\n> Answer:\n\n{references}{html}Done.\n"
+    )
+    out, result = build_html(read_source(folder / "README.md"), tmp_path / "out" / "report.html", tmp_path / "work")
+    page = out.read_text("utf-8")
+    assert len(inspected) == 20  # the figures past the cap are not even looked at
+    assert page.count("<img ") == 20 and page.count("[figure not shown: figures/shot.png]") == 32
+    [cut] = [f for f in result.findings if f.rule.id == "pdf-shortened"]
+    first_over = 9 + 2 * 20  # the 21st reference (step 20) is on line 49
+    assert cut.line == first_over and cut.message == (
+        f"the report places 52 figures: the first 20 are shown, the 32 from line {first_over} on are named, not shown"
+    )
+    assert "pdf-shortened" in page  # the status note or summary names it
+
+
+def test_a_report_within_the_figure_cap_shows_every_figure(tmp_path: Path) -> None:
+    from exam_pdf.builders import build_html
+    from exam_pdf.source import read_source
+    from exam_pdf.sphinxext.transform import MAX_FIGURES
+
+    folder = tmp_path / "r"
+    shapes.screenshot(folder / "figures" / "shot.png", 40, 30)
+    references = "".join(f"![step {i}](figures/shot.png)\n\n" for i in range(MAX_FIGURES))
+    (folder / "README.md").write_text(f"# Report\n\n### Question 1\n\n> Show it.\n>\n> Answer:\n\n{references}")
+    out, result = build_html(read_source(folder / "README.md"), tmp_path / "out" / "report.html", tmp_path / "work")
+    assert out.read_text("utf-8").count("<img ") == MAX_FIGURES
+    assert "pdf-shortened" not in rules_of(result)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from exam_pdf.batch import outputs, pool
+from exam_pdf.batch import outputs, pool, rescue
 from exam_pdf.batch.discover import discover, shard_of
 from exam_pdf.batch.keys import cache_key
 from exam_pdf.batch.worker import Task, base_record, read_record, slot, still_valid, write_record
@@ -129,11 +129,16 @@ def run_batch(
 
     def finished(task: Task, failure: str | None, seconds: float) -> None:
         record = read_record(task.staging) if failure is None else None
-        if record is None or record.get("cache_key") != task.key:
-            record = base_record(task)
-            record["reason"] = failure or "the build process wrote no result"
-            record["build_seconds"] = round(seconds, 3)
-            write_record(task.staging, record)
+        if rescue.needs_rescue(task, record, failure):
+            # The worker left no PDF: the parent makes the fallback (see exam_pdf.batch.rescue).
+            why = failure or "the build process wrote no result"
+            if failure is None and record is not None and record.get("cache_key") == task.key:
+                why = str(record["reason"])  # stopped on its timeout, or an internal error
+            made = _rescued(task, why) or {**base_record(task), "reason": why}
+            made["build_seconds"] = round(seconds, 3)
+            write_record(task.staging, made)
+            record = made
+        assert record is not None  # needs_rescue is True for a missing record
         if record["status"] != "failed":
             shutil.rmtree(task.work, ignore_errors=True)  # a failed build keeps its LaTeX log
         entries.append(outputs.with_submission(record, submissions.get(task.relpath)))
@@ -152,6 +157,16 @@ def run_batch(
     return Outcome(
         data, built=len(todo), cached=len(entries) - len(todo) - not_built, seconds=time.monotonic() - started
     )
+
+
+def _rescued(task: Task, why: str) -> dict[str, Any] | None:
+    """The parent's fallback for ``task``, or None; whatever goes wrong, the batch goes on."""
+    from exam_pdf.builders.fallback import FALLBACK_TIMEOUT
+
+    try:
+        return rescue.rescue(task, why, min(FALLBACK_TIMEOUT, max(5.0, task.timeout)))
+    except Exception:  # the group is then listed as failed, with the worker's reason
+        return None
 
 
 def _set_aside(work: Path) -> None:

@@ -62,7 +62,11 @@ def run(
             while pending and len(running) < jobs:
                 task = pending.popleft()
                 process = context.Process(target=run_in_child, args=(task,), daemon=False)
-                process.start()
+                try:
+                    process.start()
+                except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): this task fails alone
+                    done(task, f"the build process could not be started ({exc.strerror or exc})", 0.0)
+                    continue
                 if process.pid is not None:  # the child does the same: whichever runs first,
                     try:  # a Ctrl-C meant for the batch never reaches the worker
                         os.setpgid(process.pid, process.pid)
@@ -70,6 +74,8 @@ def run(
                         pass
                 started[process.sentinel] = time.monotonic()
                 running[process.sentinel] = (process, task, started[process.sentinel] + task.timeout + grace)
+            if not running:  # every task left failed to start
+                continue
             nearest = min(deadline for _, _, deadline in running.values())
             ready = wait(list(running), timeout=max(0.05, nearest - time.monotonic()))
             for sentinel in ready:
@@ -79,7 +85,9 @@ def run(
                 done(task, None if code == 0 else _crash_reason(code), time.monotonic() - started.pop(sentinel))
             now = time.monotonic()
             for sentinel, (process, task, deadline) in list(running.items()):
-                if now >= deadline:
+                # One that has ended meanwhile (the parent may have been busy with a
+                # fallback, see exam_pdf.batch.rescue) is collected by the next wait.
+                if now >= deadline and process.exitcode is None:
                     stop([process])
                     del running[sentinel]
                     seconds = now - started.pop(sentinel)

@@ -117,7 +117,7 @@ def build(task: Task) -> dict[str, Any]:
             submission=submission,
         )
         _describe(record, result, extra)
-        _describe_pdf(record, task.staging)
+        describe_pdf(record, task.staging)
         fallback = next((f for f in extra if f.rule is PDF_FALLBACK), None)
         if fallback is not None:
             # Built, but not typeset: counted apart from ok, findings and failed. The log's
@@ -172,7 +172,7 @@ def _describe(record: dict[str, Any], result: Any, extra: Sequence[Any] = ()) ->
     record["findings_by_rule"] = dict(sorted(collections.Counter(f.rule.id for f in findings).items()))
 
 
-def _describe_pdf(record: dict[str, Any], staging: Path) -> None:
+def describe_pdf(record: dict[str, Any], staging: Path) -> None:
     from pypdf import PdfReader
 
     from exam_pdf.archive import KEY_BUNDLE

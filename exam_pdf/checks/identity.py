@@ -54,10 +54,11 @@ def student_ids(report: Report) -> Iterator[Finding]:
     for question in answered(report):
         if question.number != 2:
             continue
-        candidates = study_number_candidates(question.answer_text)
-        valid = [c for c in candidates if STUDY_NUMBER.match(c)]
-        for wrong in (c for c in candidates if not STUDY_NUMBER.match(c)):
-            offset = question.answer_text.find(wrong)
+        # Each malformed number is placed where it was matched: one pass over the answer
+        # (searching the answer again from its start for each was quadratic in their number).
+        matches = list(_CANDIDATE.finditer(question.answer_text))
+        for match in (m for m in matches if not STUDY_NUMBER.match(m.group())):
+            wrong, offset = match.group(), match.start()
             foreign = _foreign_digits(wrong)
             why = (
                 f"only the digits 0-9 count, not {describe(foreign[0])}"
@@ -70,7 +71,7 @@ def student_ids(report: Report) -> Iterator[Finding]:
                 question,
                 question.line_at(offset),
             )
-        if not valid and not candidates:
+        if not matches:
             yield finding(rules.STUDENT_ID, "no study number found: list each member as s123456", question)
 
 

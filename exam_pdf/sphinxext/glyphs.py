@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 
 from exam_pdf.usercache import store, user_cache
 
@@ -38,11 +37,11 @@ _PASS = {0x200B}
 
 @functools.cache
 def font_file(family: str) -> str | None:
+    from exam_pdf.sandbox import run_fc_match
+
     if not shutil.which("fc-match"):
         return None
-    found = subprocess.run(
-        ["fc-match", "-f", "%{file}\n%{family}", family], capture_output=True, text=True, check=False
-    ).stdout.split("\n")
+    found = (run_fc_match("-f", "%{file}\n%{family}", family) or "").split("\n")
     if len(found) < 2 or family.lower() not in found[1].lower():
         return None  # fontconfig substituted another family: this one is not installed
     return found[0]

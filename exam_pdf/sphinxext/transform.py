@@ -25,7 +25,7 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
 from exam_pdf import links, rules
-from exam_pdf.extract import QUESTION_TITLE, build_report, local_uri
+from exam_pdf.extract import QUESTION_TITLE, _line_of, build_report, local_uri
 from exam_pdf.findings import Finding, status
 from exam_pdf.formats import count, limit_text
 from exam_pdf.images import inspect_once, resolve
@@ -39,7 +39,9 @@ from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT, checkbox, exam_summary, i
 
 _BOX = re.compile(r"^\[( |x|X|-)\]\s")
 _BOX_STATE = {" ": "unchecked", "x": "checked", "X": "checked", "-": "not-applicable"}
+#: What an ``<img>`` tag is: ``<img`` to the next ``>``. Found by :func:`img_tags` in one pass.
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_IMG_OPEN = re.compile(r"<img\b", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _STATUS_WORD = {"pass": "passes", "warn": "has warnings", "fail": "breaks the rules"}
@@ -66,7 +68,9 @@ class ReportTransform(SphinxTransform):
         image_dir = Path(self.env.srcdir) / config.exam_pdf_image_dir if config.exam_pdf_image_dir else None
         originals = self.env.__dict__.setdefault("exam_pdf_figures", {})
         referenced = self.env.__dict__.setdefault("exam_pdf_sources", set())
-        show_images(self.document, source.folder, image_dir, config.exam_pdf_image_dir, originals, referenced)
+        cut = show_images(self.document, source.folder, image_dir, config.exam_pdf_image_dir, originals, referenced)
+        if cut is not None:
+            result.findings.append(cut)
         # Linked figures are checked too (image-not-embedded vs image-missing): the archive
         # must carry them, or extract -> rebuild would report them missing.
         for ref in (ref for question in report.questions for ref in question.images if ref.kind == "link"):
@@ -91,20 +95,33 @@ def show_images(
     uri_prefix: str,
     originals: dict[str, str],
     sources: set[str],
-) -> None:
+) -> Finding | None:
     """Validate every figure; placeholders for bad ones, normalised copies for good ones.
 
     ``originals`` collects, per normalised file name, the path the report wrote;
     ``sources`` every referenced file that exists inside the report (the archive embeds them).
+    Only the first :data:`MAX_FIGURES` figures are shown; the others are placeholders, and
+    the ``pdf-shortened`` finding returned says so (None when all are shown).
     """
     for raw in list(document.findall(nodes.raw)):
-        if raw.get(REPORT_HTML) and _IMG_TAG.search(raw.astext()):
-            _split_html_images(raw)
+        if raw.get(REPORT_HTML):
+            tags = img_tags(raw.astext())
+            if tags:
+                _split_html_images(raw, tags)
+    shown, over, first_over = 0, 0, None
     for image in list(document.findall(nodes.image)):
         uri = local_uri(image["uri"])
         where = resolve(uri, folder)
         if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
             sources.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
+        if shown >= MAX_FIGURES:
+            over += 1
+            first_over = first_over or image.line or _line_of(image)
+            # A line of text, not a framed box: thousands of boxes would keep TeX busy too.
+            named = nodes.emphasis(uri, f"[figure not shown: {uri}]")
+            image.replace_self(named if isinstance(image.parent, nodes.TextElement) else nodes.paragraph("", "", named))
+            continue
+        shown += 1
         found = inspect_once(where)
         if found.usable and found.path is not None and image_dir is not None:
             try:
@@ -120,6 +137,22 @@ def show_images(
         image["exam_original"] = uri
     for image in list(document.findall(nodes.image)):
         own_line(image)
+    if not over:
+        return None
+    return Finding(
+        rules.PDF_SHORTENED,
+        rules.PDF_SHORTENED.severity,
+        None,
+        first_over,
+        f"the report places {shown + over} figures: the first {MAX_FIGURES} are shown, "
+        f"the {over} from line {first_over or '?'} on are named, not shown",
+    )
+
+
+#: Figures shown per report (HTML and PDF); each placement counts, however often one file is
+#: used. The real reports place at most 16; 8,000 placements of one screenshot kept TeX
+#: busy far past its timeout.
+MAX_FIGURES = 100
 
 
 #: Ends the line before a figure, or starts a new one after it (latex_templates/exampdf.sty).
@@ -163,11 +196,31 @@ def _has_content(siblings: list[nodes.Node]) -> bool:
     )
 
 
-def _split_html_images(raw: nodes.raw) -> None:
-    """Give each ``<img>`` of a raw HTML block its own image node (checked like the others)."""
+def img_tags(html: str) -> list[tuple[int, int]]:
+    """The spans of :data:`_IMG_TAG`'s matches, found in one pass.
+
+    The expression itself scans from every ``<img`` to the next ``>``: quadratic in the
+    number of ``<img`` when no ``>`` follows them. Here each ``<img`` is found once and the
+    next ``>`` once per tag; when there is none, no later ``<img`` can be a tag either.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (tag := _IMG_OPEN.search(html, pos)) is not None:
+        close = html.find(">", tag.end())
+        if close < 0:
+            break
+        spans.append((tag.start(), close + 1))
+        pos = close + 1
+    return spans
+
+
+def _split_html_images(raw: nodes.raw, tags: list[tuple[int, int]]) -> None:
+    """Give each ``<img>`` of a raw HTML block (at ``tags``, from :func:`img_tags`) its own
+    image node, checked like the others."""
     html = raw.astext()
     images = []
-    for tag in _IMG_TAG.findall(html):
+    for start, end in tags:
+        tag = html[start:end]
         src = _SRC.search(tag)
         if not src:
             continue
@@ -176,7 +229,11 @@ def _split_html_images(raw: nodes.raw) -> None:
         image = nodes.image(uri=uri, alt=next((g for g in alt.groups() if g), "") if alt else "")
         image.line = raw.line
         images.append(image)
-    rest = _IMG_TAG.sub("", html)
+    kept, at = [], 0
+    for start, end in tags:
+        kept.append(html[at:start])
+        at = end
+    rest = "".join([*kept, html[at:]])
     new_raw = nodes.raw(rest, rest, format="html")
     new_raw[REPORT_HTML] = True
     new_raw.line = raw.line
@@ -339,10 +396,23 @@ def note_for(result: CheckResult, question: Question) -> status_note:
     return note
 
 
+#: Findings listed in one status note; the rest are counted. A note is one framed box:
+#: a thousand findings made it taller than TeX can measure ("Dimension too large").
+NOTE_FINDINGS = 30
+
+
 def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
     # The messages appear as `check` prints them: SmartQuotes would turn a quoted
     # '--- question 28 fill here ---' into an em dash the student cannot find.
     items = nodes.bullet_list(support_smartquotes=False)
+    if len(findings) > NOTE_FINDINGS:
+        more = len(findings) - NOTE_FINDINGS + 1
+        findings = findings[: NOTE_FINDINGS - 1]
+        last: nodes.list_item | None = nodes.list_item(
+            "", nodes.paragraph("", f"... and {more} more findings: exam-pdf check lists them all")
+        )
+    else:
+        last = None
     for f in findings:
         items += nodes.list_item(
             "",
@@ -354,6 +424,8 @@ def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
                 nodes.Text(f": {f.message}"),
             ),
         )
+    if last is not None:
+        items += last
     return items
 
 
