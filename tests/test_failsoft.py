@@ -17,10 +17,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import warmcli
 from pypdf import PdfReader
 
 from exam_pdf.archive import KEY_FALLBACK
@@ -52,13 +52,8 @@ class Run:
 
 
 def exam_pdf(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
-    proc = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=SAFETY,
-        cwd=cwd,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})},
+    proc = warmcli.run(
+        [*map(str, args)], timeout=SAFETY, cwd=cwd, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

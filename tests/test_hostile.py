@@ -23,7 +23,6 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import time
 import uuid
 import zlib
@@ -31,6 +30,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import warmcli
 from PIL import Image
 from pypdf import PdfReader
 
@@ -60,13 +60,8 @@ class Run:
 def exam_pdf(*args: str | Path, timeout: float = BUILD_BOUND, cwd: Path | None = None) -> Run:
     """Run the command line as a fresh process, as the exam office does."""
     start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
+    proc = warmcli.run(
+        [*map(str, args)], timeout=timeout, cwd=cwd, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     )
     return Run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
 

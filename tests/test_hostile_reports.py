@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+import warmcli
 from hostile_cases import CASES, ran, write_case
 from pypdf import PdfReader
 
@@ -30,13 +31,7 @@ BATCH_BOUND = 1500
 
 
 def run(*args: str | Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exam_pdf", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
-    )
+    return warmcli.run([*map(str, args)], timeout=timeout, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
 
 
 def assert_no_crash(result: subprocess.CompletedProcess[str]) -> None:
@@ -44,7 +39,16 @@ def assert_no_crash(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in output and "internal error" not in output, output[-2000:]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+#: The cases of megabytes: seconds of check each, so out of ``make test-fast``'s loop.
+LARGE = {
+    "60000-duplicate-questions",
+    "60000-unclosed-images",
+    "no-answer-line-40000-lines",
+    "one-figure-8000-references",
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n for n in sorted(CASES)])
 def test_check_finishes_with_findings_not_a_crash(name: str, tmp_path: Path) -> None:
     folder = write_case(name, tmp_path / "reports")
     result = run("check", folder, "--quiet", "--format", "json", timeout=CHECK_BOUND)

@@ -107,6 +107,7 @@ def rules_of(result: CheckResult) -> list[str]:
 # --------------------------------------------------------------------------- the shapes users sent
 
 
+@pytest.mark.slow  # a sweep of sizes
 def test_answer_without_marker_is_linear(tmp_path: Path) -> None:
     ratio, results = growth(tmp_path, shapes.no_marker, 1000)
     assert ratio <= 5, ratio
@@ -115,12 +116,14 @@ def test_answer_without_marker_is_linear(tmp_path: Path) -> None:
     assert "answer-marker-missing" in rules_of(results[-1])
 
 
+@pytest.mark.slow  # a sweep of sizes
 def test_many_duplicate_questions_are_linear(tmp_path: Path) -> None:
     ratio, results = growth(tmp_path, shapes.duplicates, 100)
     assert ratio <= 5, ratio
     assert rules_of(results[-1]).count("duplicate-question") == 399
 
 
+@pytest.mark.slow  # a sweep of sizes
 def test_many_distinct_questions_are_linear(tmp_path: Path) -> None:
     """Findings per question, status per question, the table: no pass over all findings per question."""
     ratio, results = growth(tmp_path, shapes.many_questions, 100)
@@ -129,6 +132,7 @@ def test_many_distinct_questions_are_linear(tmp_path: Path) -> None:
     assert rules_of(results[-1]).count("too-few-words") == 400
 
 
+@pytest.mark.slow  # a sweep of sizes
 def test_a_figure_referenced_many_times_is_linear(tmp_path: Path) -> None:
     make = lambda target, scale, count: shapes.shared_figure(target, scale, count, size=(40, 30))  # noqa: E731
     ratio, results = growth(tmp_path, make, 100)
@@ -136,6 +140,7 @@ def test_a_figure_referenced_many_times_is_linear(tmp_path: Path) -> None:
     assert len(results[-1].report.question(14).embedded_images) == 400  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # a sweep of sizes
 def test_unclosed_image_brackets_are_linear(tmp_path: Path) -> None:
     ratio, results = growth(tmp_path, shapes.unclosed_images, 500)
     assert ratio <= 5, ratio
@@ -143,6 +148,7 @@ def test_unclosed_image_brackets_are_linear(tmp_path: Path) -> None:
     assert "report-too-large" not in rules_of(results[-1])
 
 
+@pytest.mark.slow  # a sweep of sizes
 def test_a_repeated_report_is_linear(tmp_path: Path) -> None:
     """The bundled example pasted 1 and 4 times: everything else a report can hold grows linearly."""
     make = shapes.corpus(REPO / "examples" / "report")
