@@ -1,0 +1,127 @@
+"""Grading a cohort (issue 15) from a batch archive of three groups (tests/grading_tree.py).
+
+The archive is built once for the module (TeX time); every command reads it back.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from grading_tree import GROUPS, cohort
+
+pytestmark = pytest.mark.latex
+
+
+def exam_pdf(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "exam_pdf", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
+    )
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = cohort(tmp_path_factory.mktemp("cohort") / "root")
+    out = root.parent / "archive"
+    state = root.parent / "state"
+    result = exam_pdf("batch", str(root), "--out", str(out), "--state", str(state), "-j", "2", "--timeout", "120")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def test_sheet_xlsx_reads_back(archive: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "grading.xlsx"
+    result = exam_pdf("sheet", str(archive), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "3 groups, 31 questions" in result.stdout
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    assert header[:5] == ["Group", "Members", "Edition", "Status", "PDF"]
+    assert header[-1] == "Total" and "Q14 words" in header and "Q31 score" in header
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert sorted(rows) == sorted(GROUPS)  # group numbers, as numbers
+    seven = {name: cell for name, cell in zip(header, rows[7], strict=True)}
+    assert seven["Members"].value == "s246801 s246802"
+    assert seven["Edition"].value == "2026"
+    assert seven["Q14 images"].value == 1
+    assert seven["Q14 words"].value == 99  # the copied answer (97 words) and the figure's Markdown (2)
+    assert seven["Q14 status"].value in ("pass", "warn", "fail")
+    assert seven["Q14 score"].value is None
+    assert (out.parent / seven["PDF"].hyperlink.target).resolve() == (archive / "7" / "report.pdf").resolve()
+    assert str(seven["Total"].value).startswith("=SUM(") and "I2" in str(seven["Total"].value)
+    assert sheet.freeze_panes == "F2"
+    validations = sheet.data_validations.dataValidation
+    assert len(validations) == 1 and validations[0].type == "decimal"
+    assert (validations[0].formula1, validations[0].formula2) == ("0", "10")
+    assert "I2:I4" in str(validations[0].sqref) and "DY2:DY4" in str(validations[0].sqref)
+
+
+def test_sheet_counts_match_check(archive: Path, tmp_path: Path) -> None:
+    """The sheet's counts and statuses are the ones check gives the README the PDF carries."""
+    from exam_pdf.grading.load import load_archive
+    from exam_pdf.pipeline import check_path
+
+    loaded = load_archive(archive)
+    for group in loaded.groups:
+        original = check_path(_source_of(archive, group.entry))
+        for question in original.report.answered_questions:
+            ours = group.question(question.number)
+            assert ours is not None
+            assert (ours.words, len(ours.embedded_images)) == (question.words, len(question.embedded_images))
+            assert group.question_status(question.number) in (original.status_of(question), "unanswered")
+
+
+def _source_of(archive: Path, entry: dict) -> Path:
+    return archive.parent / "root" / entry["source"]
+
+
+def test_sheet_csv_and_libreoffice(archive: Path, tmp_path: Path) -> None:
+    """LibreOffice (Debian's libreoffice-calc-nogui, in the Makefile's packages) opens the workbook
+    and computes the total of the scores typed in."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "grading.csv"
+    assert exam_pdf("sheet", str(archive), "--out", str(out)).returncode == 0
+    rows = list(csv.reader(out.read_text("utf-8").splitlines()))
+    assert rows[0][-1] == "Total" and len(rows) == 4
+    assert all(row[-1] == "" for row in rows[1:])
+
+    workbook = tmp_path / "filled.xlsx"
+    assert exam_pdf("sheet", str(archive), "--out", str(workbook)).returncode == 0
+    book = load_workbook(workbook)
+    sheet = book.active
+    assert sheet is not None
+    sheet["I2"], sheet["M2"] = 3, 4.5
+    book.save(workbook)
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is not installed (make system-deps installs libreoffice-calc-nogui)"
+    subprocess.run(
+        [soffice, "--headless", "--norestore", "--convert-to", "csv", "--outdir", str(tmp_path / "lo"), str(workbook)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    converted = list(csv.reader((tmp_path / "lo" / "filled.csv").read_text("utf-8").splitlines()))
+    assert converted[0] == rows[0]
+    assert [row[0] for row in converted[1:]] == ["7", "12", "31"]
+    assert converted[1][-1] == "7.5" and converted[2][-1] == "0"
+
+
+def test_sheet_bad_input_one_line(archive: Path, tmp_path: Path) -> None:
+    wrong = exam_pdf("sheet", str(archive), "--out", str(tmp_path / "grading.ods"))
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and ".xlsx or .csv" in wrong.stderr
+    empty = exam_pdf("sheet", str(tmp_path), "--out", str(tmp_path / "grading.xlsx"))
+    assert empty.returncode == 2 and "no manifest.json" in empty.stderr and "Traceback" not in empty.stderr
