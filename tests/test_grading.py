@@ -75,6 +75,8 @@ def test_sheet_counts_match_check(archive: Path, tmp_path: Path) -> None:
 
     loaded = load_archive(archive)
     for group in loaded.groups:
+        assert group.result is not None and not group.problem
+        assert (group.result.errors, group.result.warnings) == (group.entry["errors"], group.entry["warnings"])
         original = check_path(_source_of(archive, group.entry))
         for question in original.report.answered_questions:
             ours = group.question(question.number)
@@ -125,3 +127,40 @@ def test_sheet_bad_input_one_line(archive: Path, tmp_path: Path) -> None:
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and ".xlsx or .csv" in wrong.stderr
     empty = exam_pdf("sheet", str(tmp_path), "--out", str(tmp_path / "grading.xlsx"))
     assert empty.returncode == 2 and "no manifest.json" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_similarity_into_the_archive(archive: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    result = exam_pdf("similarity", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert "question 14: 7 and 12" in result.stdout and "1 pair flagged" in result.stdout
+    rows = list(csv.DictReader((copy / "similarity.csv").read_text("utf-8").splitlines()))
+    assert [(r["question"], r["group_a"], r["group_b"]) for r in rows] == [("14", "7", "12")]
+    assert float(rows[0]["score"]) >= 0.35
+    assert "every experiment in Weights and Biases" in rows[0]["longest_shared_passage"]
+    page = (copy / "index.html").read_text("utf-8")
+    assert '<section id="similarity">' in page and page.count("<mark>") >= 4
+    assert page.index('<table class="groups">') < page.index('<section id="similarity">')
+    assert "Weights and Biases" in page.split('<section id="similarity">')[1]
+
+
+def test_similarity_against_an_older_archive(archive: Path, tmp_path: Path) -> None:
+    """Last year's archive holds group 31 too: its answers are flagged against this year's."""
+    import json
+
+    old = tmp_path / "cohort-2025"
+    shutil.copytree(archive, old)
+    data = json.loads((old / "manifest.json").read_text("utf-8"))
+    data["reports"] = [entry for entry in data["reports"] if entry["group"] in ("31", "7")]
+    (old / "manifest.json").write_text(json.dumps(data), "utf-8")
+    now = tmp_path / "now"
+    shutil.copytree(archive, now)
+    data = json.loads((now / "manifest.json").read_text("utf-8"))
+    data["reports"] = [entry for entry in data["reports"] if entry["group"] == "31"]
+    (now / "manifest.json").write_text(json.dumps(data), "utf-8")
+    result = exam_pdf("similarity", str(now), "--against", str(old))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((now / "similarity.csv").read_text("utf-8").splitlines()))
+    assert rows and all((r["group_a"], r["group_b"]) == ("31", "cohort-2025:31") for r in rows)
+    assert len(rows) >= 25  # each of group 31's own answers (the short ones, 1 and 2, are too short)

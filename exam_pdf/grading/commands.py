@@ -1,4 +1,4 @@
-"""The grading commands of the command line: ``sheet`` (and, later, the others over an archive).
+"""The grading commands of the command line: ``sheet`` and ``similarity``, over a batch archive.
 
 They are added to ``exam-pdf``'s group by :mod:`exam_pdf.cli`; each reads a batch archive
 (:mod:`exam_pdf.grading.load`) and imports what it needs only when it runs.
@@ -55,4 +55,66 @@ def sheet(archive: Path, out: Path, max_score: float) -> None:
     click.echo(f"{len(loaded.groups)} groups, {len(loaded.questions)} questions: {shown(out)}")
 
 
-COMMANDS = (sheet,)
+@click.command("similarity")
+@archive_argument
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="An archive of an earlier cohort to compare with too (repeatable).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Score from which a pair is flagged [default: the calibrated 0.35].",
+)
+def similarity_command(archive: Path, against: tuple[Path, ...], threshold: float | None) -> None:
+    """Find answers shared between groups of ARCHIVE; write similarity.csv and a section of index.html.
+
+    Per question, every pair of groups whose answers share far more word sequences than
+    chance would give: the score is the share of the shorter answer's 3-word sequences
+    that the other has too. The prompt's own text and phrases many groups use do not
+    count. With --against, each group is compared with the groups of the older archives
+    as well (named by their folder: old/12). Exit 0 with or without pairs.
+
+    \b
+    Example:
+      exam-pdf similarity archive/ --against ../2025/archive/
+    """
+    from exam_pdf.formats import count
+    from exam_pdf.grading import report, similarity
+    from exam_pdf.grading.load import load_archive
+    from exam_pdf.terminal import shown
+
+    cutoff = similarity.THRESHOLD if threshold is None else threshold
+    loaded = load_archive(archive, check=False)
+    answers, prompts = similarity.answers_of(loaded)
+    labels = _labels(against)
+    for label, old in zip(labels, against, strict=True):
+        old_answers, old_prompts = similarity.answers_of(load_archive(old, check=False), label)
+        answers += old_answers
+        for number, texts in old_prompts.items():
+            prompts.setdefault(number, []).extend(texts)
+    pairs = similarity.compare(answers, prompts, cutoff)
+    report.write(archive, loaded.manifest, pairs, labels, cutoff)
+    for pair in pairs:
+        click.echo(shown(f"question {pair.question}: {pair.a.label} and {pair.b.label}: {pair.score:.2f}"))
+    written = f"{shown(archive / report.SIMILARITY)}, {shown(archive / 'index.html')}"
+    click.echo(f"{count(len(pairs), 'pair')} flagged: {written}")
+
+
+def _labels(archives: tuple[Path, ...]) -> list[str]:
+    """A short, distinct name per older archive: its folder's name (numbered when two share one)."""
+    labels: list[str] = []
+    for path in archives:
+        name = path.resolve().name or "old"
+        label, count = name, 2
+        while label in labels:
+            label, count = f"{name}-{count}", count + 1
+        labels.append(label)
+    return labels
+
+
+COMMANDS = (sheet, similarity_command)

@@ -40,7 +40,10 @@ class Group:
 
     @property
     def name(self) -> str:
-        """The group as the archive names it (the group number, else its folder)."""
+        """The group as the archive names it: its number, else its folder; when two reports claim
+        one number, the archive's folder of each (``10`` and ``10-<folder>``), so that names stay distinct."""
+        if self.entry.get("clash_with") and self.entry.get("dir"):
+            return str(self.entry["dir"])
         return str(self.entry.get("group") or self.entry.get("folder") or self.entry.get("dir") or "?")
 
     @property

@@ -25,7 +25,6 @@ A pair is flagged when its score is at least :data:`THRESHOLD` and it shares at 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 import re
 from collections import Counter, defaultdict
@@ -83,8 +82,9 @@ class Pair:
     """Shingles both answers have (after the exclusions)."""
     passage: str = ""
     """The longest run of words both answers have, as ``a`` writes it."""
-    blocks: list[tuple[int, int, int]] = dataclasses.field(default_factory=list, repr=False)
-    """Runs of at least :data:`N` words both answers share: (start in a, start in b, length), in words."""
+    runs_a: list[tuple[int, int]] = dataclasses.field(default_factory=list, repr=False)
+    """The stretches of ``a`` (first word, number of words) made of shingles ``b`` has too."""
+    runs_b: list[tuple[int, int]] = dataclasses.field(default_factory=list, repr=False)
 
 
 def shingles(words: Sequence[str], n: int = N) -> set[int]:
@@ -133,9 +133,6 @@ def compare(
     for number in sorted(by_question):
         pairs += _compare_question(number, by_question[number], prompts.get(number, []), threshold, n, everything)
     pairs.sort(key=lambda p: (p.question, -p.score, group_order(p.a.group), group_order(p.b.group)))
-    if not everything:
-        for pair in pairs:
-            _passages(pair, n)
     return pairs
 
 
@@ -170,18 +167,35 @@ def _compare_question(
         if everything or (score >= threshold and shared >= MIN_SHARED):
             if (a.cohort, *group_order(a.group)) > (b.cohort, *group_order(b.group)):
                 a, b = b, a
-            found_pairs.append(Pair(number, a, b, round(score, 3), shared))
+            pair = Pair(number, a, b, round(score, 3), shared)
+            if not everything:
+                _passages(pair, sets[i] & sets[j], n)
+            found_pairs.append(pair)
     return found_pairs
 
 
-def _passages(pair: Pair, n: int) -> None:
-    """The runs of words the two answers share (for marking them), and the longest as text."""
-    matcher = difflib.SequenceMatcher(None, pair.a.words, pair.b.words, autojunk=False)
-    pair.blocks = [(i, j, size) for i, j, size in matcher.get_matching_blocks() if size >= n]
-    if pair.blocks:
-        i, _, size = max(pair.blocks, key=lambda block: block[2])
-        start, end = pair.a.spans[i][0], pair.a.spans[i + size - 1][1]
-        pair.passage = " ".join(pair.a.text[start:end].split())
+def _passages(pair: Pair, common: set[int], n: int) -> None:
+    """The runs of words covered by the shingles the pair shares (in either order), and the longest as text."""
+    pair.runs_a, pair.runs_b = _runs(pair.a.words, common, n), _runs(pair.b.words, common, n)
+    if pair.runs_a:
+        start, length = max(pair.runs_a, key=lambda run: (run[1], -run[0]))
+        begin, end = pair.a.spans[start][0], pair.a.spans[start + length - 1][1]
+        pair.passage = " ".join(pair.a.text[begin:end].split())
+
+
+def _runs(words: Sequence[str], common: set[int], n: int) -> list[tuple[int, int]]:
+    """(first word, number of words) of each stretch of ``words`` that shingles in ``common`` cover."""
+    covered = [False] * len(words)
+    for i in range(len(words) - n + 1):
+        if hash(tuple(words[i : i + n])) in common:
+            covered[i : i + n] = [True] * n
+    runs: list[tuple[int, int]] = []
+    for i, flag in enumerate(covered):
+        if flag and (i == 0 or not covered[i - 1]):
+            runs.append((i, 1))
+        elif flag:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+    return runs
 
 
 def marked(answer: Answer, runs: Iterable[tuple[int, int]]) -> list[tuple[str, bool]]:
