@@ -21,6 +21,8 @@ GROUPS = {
     12: (["s135791", "s135792", "s135793"], "twelve-team"),
     31: (["s112233"], "thirtyone-org"),
 }
+#: group number -> a member's name, as the roster writes it (and the report, in question 3)
+NAMES = {7: "Ada Lovelace", 12: "Grace Hopper", 31: "Edsger Dijkstra"}
 VOCABULARY = (
     "model data training pipeline docker image container cloud bucket storage experiment logging metric "
     "loss accuracy dataset split validation test unit coverage workflow action trigger deploy endpoint api "
@@ -80,7 +82,7 @@ def report(group: int) -> str:
         1: str(group),
         2: ", ".join(numbers),
         3: f"Our code is at https://github.com/{user}/mlops-project and the team account is @{user}. "
-        + answer(group, 3, 40),
+        f"Written by {NAMES[group]}. " + answer(group, 3, 40),
         14: (COPIED if group == 7 else edited_copy(COPIED) if group == 12 else answer(group, 14, 210))
         + f"\n\n![Loss curves]({figure})\n",
     }
@@ -89,7 +91,18 @@ def report(group: int) -> str:
         number = int(match.group(1))
         return answers.get(number, answer(group, number))
 
-    return re.sub(r"(?m)^--- question (\d+) fill here ---$", fill, text)
+    text = re.sub(r"(?m)^--- question (\d+) fill here ---$", fill, text)
+    title = "# Exam template for 02476 Machine Learning Operations"
+    return text.replace(title, f"# Report of group {group} ({user})", 1)
+
+
+def roster(path: Path) -> Path:
+    """The roster of the three groups, as the exam office keeps it (names beside study numbers)."""
+    lines = ["group_number,student_1,student_2,repo_url"]
+    for group, (numbers, user) in GROUPS.items():
+        lines.append(f"{group},{NAMES[group]} {numbers[0]},,https://github.com/{user}/mlops-project")
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
 
 
 def cohort(root: Path) -> Path:

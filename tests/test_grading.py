@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from grading_tree import GROUPS, cohort
+from grading_tree import GROUPS, NAMES, cohort, roster
 
 pytestmark = pytest.mark.latex
 
@@ -164,3 +165,69 @@ def test_similarity_against_an_older_archive(archive: Path, tmp_path: Path) -> N
     rows = list(csv.DictReader((now / "similarity.csv").read_text("utf-8").splitlines()))
     assert rows and all((r["group_a"], r["group_b"]) == ("31", "cohort-2025:31") for r in rows)
     assert len(rows) >= 25  # each of group 31's own answers (the short ones, 1 and 2, are too short)
+
+
+def _planted(group: int) -> list[str]:
+    """Everything the tree writes that names ``group``."""
+    numbers, user = GROUPS[group]
+    return [*numbers, user, NAMES[group], f"group {group}", f"group-{group}", "mlops-project", f"{user}_wandb"]
+
+
+def _everything_in(folder: Path) -> dict[str, str]:
+    """Where -> text, for every place a blind copy could keep an identifier."""
+    from pypdf import PdfReader
+
+    from exam_pdf.grading.load import embedded_sources
+
+    places: dict[str, str] = {}
+    for path in folder.rglob("*"):
+        places[f"name {path}"] = str(path.relative_to(folder))
+        if path.suffix in (".html", ".json", ".csv"):
+            places[f"text {path}"] = path.read_text("utf-8")
+        if path.suffix == ".pdf":
+            reader = PdfReader(path)
+            places[f"pdf {path}"] = "\n".join(page.extract_text() or "" for page in reader.pages)
+            places[f"info {path}"] = " ".join(str(v) for v in (reader.metadata or {}).values())
+            root = reader.trailer["/Root"].get_object()
+            places[f"xmp {path}"] = root["/Metadata"].get_object().get_data().decode("utf-8")
+            for item in embedded_sources(path):
+                places[f"attachment {path} {item.name}"] = item.name + "\n" + item.data.decode("utf-8", "replace")
+    return places
+
+
+def test_blind_leaves_no_identifier(archive: Path, tmp_path: Path) -> None:
+    import json
+
+    out, key = tmp_path / "blind", tmp_path / "key.json"
+    roster_file = roster(tmp_path / "roster.csv")
+    result = exam_pdf("blind", str(archive), "--out", str(out), "--key", str(key), "--roster", str(roster_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+    codes = json.loads(key.read_text("utf-8"))["groups"]
+    assert sorted(codes.values()) == ["12", "31", "7"] and all(re.fullmatch(r"[A-Z]{5}", c) for c in codes)
+    places = _everything_in(out)
+    assert any(k.startswith("attachment") for k in places) and any(k.startswith("xmp") for k in places)
+    for group in GROUPS:
+        for planted in _planted(group):
+            for where, text in places.items():
+                assert planted.lower() not in text.lower(), f"{planted!r} survives in {where}"
+    by_group = {group: code for code, group in codes.items()}
+    pdf = out / by_group["7"] / "report.pdf"
+    assert f"attachment {pdf} figures/figure-01.png" in places  # the figure is there, under a neutral name
+    text = places[f"pdf {out / by_group['7'] / 'report.pdf'}"]
+    assert f"{by_group['7']}-student-1" in text and f"https://github.com/{by_group['7']}" in text
+    assert "Weights and Biases" in text  # the answers are still there
+
+    # The same key gives the same codes. Without the roster nothing says that "Ada Lovelace" is a name.
+    again = exam_pdf("blind", str(archive), "--out", str(tmp_path / "again"), "--key", str(key))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(key.read_text("utf-8"))["groups"] == codes
+    assert sorted(path.name for path in (tmp_path / "again").iterdir() if path.is_dir()) == sorted(codes)
+    assert NAMES[7] in _everything_in(tmp_path / "again")[f"pdf {tmp_path / 'again' / by_group['7'] / 'report.pdf'}"]
+
+
+def test_blind_key_outside_the_copies(archive: Path, tmp_path: Path) -> None:
+    inside = exam_pdf("blind", str(archive), "--out", str(tmp_path / "b"), "--key", str(tmp_path / "b" / "key.json"))
+    assert inside.returncode == 2 and "must not be inside" in inside.stderr
+    (tmp_path / "bad.json").write_text("{}", "utf-8")
+    bad = exam_pdf("blind", str(archive), "--out", str(tmp_path / "c"), "--key", str(tmp_path / "bad.json"))
+    assert bad.returncode == 2 and "not a key file" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,4 +1,4 @@
-"""The grading commands of the command line: ``sheet`` and ``similarity``, over a batch archive.
+"""The grading commands of the command line: ``sheet``, ``similarity`` and ``blind``, over a batch archive.
 
 They are added to ``exam-pdf``'s group by :mod:`exam_pdf.cli`; each reads a batch archive
 (:mod:`exam_pdf.grading.load`) and imports what it needs only when it runs.
@@ -6,6 +6,7 @@ They are added to ``exam-pdf``'s group by :mod:`exam_pdf.cli`; each reads a batc
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -117,4 +118,52 @@ def _labels(archives: tuple[Path, ...]) -> list[str]:
     return labels
 
 
-COMMANDS = (sheet, similarity_command)
+@click.command()
+@archive_argument
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="The blind archive.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Key file (code -> group, and the secret seed): reused when it exists, so codes stay the same "
+    "[default: <OUT>-key.json beside OUT].",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The roster (as for collect): the names in its student cells are replaced too.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Reports built at once [default: CPU count].")
+@click.option("--timeout", type=float, default=120, show_default=True, help="Seconds one report may take.")
+def blind(
+    archive: Path, out: Path, key_file: Path | None, roster: Path | None, jobs: int | None, timeout: float
+) -> None:
+    """Write blind copies of ARCHIVE's reports into OUT: each group under a code.
+
+    Group numbers, study numbers, GitHub/GitLab user, organisation and repository names and
+    URLs, roster names and figure file names are replaced by the group's code in the text,
+    the PDF's metadata and attachments; each copy is built again as batch builds it, so OUT
+    is an archive that sheet, similarity and book read too. The key (code -> group) is
+    written to --key, never into OUT. Afterwards every copy is searched for what was
+    replaced: exit 1 when anything survived (each is named) or a copy failed to build.
+
+    \b
+    Example:
+      exam-pdf blind archive/ --out blind/ --key blind-key.json
+    """
+    import os
+
+    from exam_pdf.grading.blind import run_blind
+    from exam_pdf.terminal import shown
+
+    key_path = key_file or out.with_name(f"{out.name}-key.json")
+    outcome = run_blind(archive, out, key_path, roster, jobs or os.cpu_count() or 1, timeout)
+    for line in outcome.skipped:
+        click.echo(shown(f"skipped: {line}"), err=True)
+    for line in outcome.survived:
+        click.echo(shown(f"survived: {line}"), err=True)
+    click.echo(f"{len(outcome.codes)} blind copies in {shown(out)}, {outcome.failed} failed; key: {shown(key_path)}")
+    sys.exit(1 if outcome.survived or outcome.failed else 0)
+
+
+COMMANDS = (sheet, similarity_command, blind)
