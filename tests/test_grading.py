@@ -231,3 +231,59 @@ def test_blind_key_outside_the_copies(archive: Path, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{}", "utf-8")
     bad = exam_pdf("blind", str(archive), "--out", str(tmp_path / "c"), "--key", str(tmp_path / "bad.json"))
     assert bad.returncode == 2 and "not a key file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_book_of_question_14(archive: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    out = tmp_path / "q14.pdf"
+    result = exam_pdf("book", str(archive), "--question", "14", "--out", str(out), "--html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    reader = PdfReader(out)
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert titles == [
+        "Group 7: 99 words, 1 image, warn",
+        "Group 12: 99 words, 1 image, warn",
+        "Group 31: 212 words, 1 image, pass",
+    ]
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert text.count("Upload 1 to 3 screenshots") == 1  # the prompt once
+    assert f"Page 1 of {len(reader.pages)}" in text and "Question 14" in text
+    assert text.index("Group 7") < text.index("Group 12") < text.index("Group 31")
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == 3  # each group's figure
+    assert set(reader.attachments) >= {"book.md", "g001/figures/octo-seven_wandb.png"}
+    page = (tmp_path / "q14.html").read_text("utf-8")
+    assert page.count("<h2") >= 3 and "Group 31: 212 words, 1 image, pass" in page
+    figures = re.findall(r'<img[^>]*src="([^"]+)"', page)
+    assert len(figures) == 3 and all((tmp_path / figure).is_file() for figure in figures)
+
+
+def test_book_anonymised(archive: Path, tmp_path: Path) -> None:
+    import json
+
+    from pypdf import PdfReader
+
+    key = tmp_path / "key.json"
+    out = tmp_path / "books"
+    result = exam_pdf("book", str(archive), "-q", "2", "-q", "3", "--out", str(out), "--anonymise", "--key", str(key))
+    assert result.returncode == 0, result.stdout + result.stderr
+    codes = json.loads(key.read_text("utf-8"))["groups"]
+    for number in (2, 3):
+        reader = PdfReader(out / f"question-{number}.pdf")
+        text = "\n".join(page.extract_text() for page in reader.pages)
+        heads = [item.title.split(":")[0] for item in reader.outline if not isinstance(item, list)]
+        assert heads == [f"Group {code}" for code in sorted(codes)]  # by code, not by group
+        everything = text + " ".join(reader.attachments) + str(reader.metadata)
+        for group in GROUPS:
+            for planted in [*GROUPS[group][0], GROUPS[group][1], f"group {group}"]:
+                assert planted not in everything, planted
+
+
+def test_book_bad_input_one_line(archive: Path, tmp_path: Path) -> None:
+    none = exam_pdf("book", str(archive), "--out", str(tmp_path / "q.pdf"))
+    assert none.returncode == 2 and "--question" in none.stderr
+    missing = exam_pdf("book", str(archive), "-q", "99", "--out", str(tmp_path / "q.pdf"))
+    assert missing.returncode == 2 and "no group's report has a question 99" in missing.stderr
+    keyless = exam_pdf("book", str(archive), "-q", "3", "--out", str(tmp_path / "q.pdf"), "--anonymise")
+    assert keyless.returncode == 2 and "--key" in keyless.stderr and "Traceback" not in keyless.stderr

@@ -8,5 +8,6 @@ same archive gives the same result.
 - :mod:`~exam_pdf.grading.sheet`: ``exam-pdf sheet``, one row per group, a score cell per question;
 - :mod:`~exam_pdf.grading.similarity`: which groups share an answer (``exam-pdf similarity``),
   reported by :mod:`~exam_pdf.grading.report` as ``similarity.csv`` and a section of ``index.html``;
-- :mod:`~exam_pdf.grading.blind`: blind copies (``exam-pdf blind``), each group under a code.
+- :mod:`~exam_pdf.grading.blind`: blind copies (``exam-pdf blind``), each group under a code;
+- :mod:`~exam_pdf.grading.book`: question books (``exam-pdf book``), one question, every group's answer.
 """

@@ -1,4 +1,4 @@
-"""The grading commands of the command line: ``sheet``, ``similarity`` and ``blind``, over a batch archive.
+"""The grading commands of the command line: ``sheet``, ``similarity``, ``blind``, ``book``, over a batch archive.
 
 They are added to ``exam-pdf``'s group by :mod:`exam_pdf.cli`; each reads a batch archive
 (:mod:`exam_pdf.grading.load`) and imports what it needs only when it runs.
@@ -166,4 +166,71 @@ def blind(
     sys.exit(1 if outcome.survived or outcome.failed else 0)
 
 
-COMMANDS = (sheet, similarity_command, blind)
+@click.command()
+@archive_argument
+@click.option(
+    "-q",
+    "--question",
+    "questions",
+    type=click.IntRange(1),
+    multiple=True,
+    help="A question to make a book of (repeatable).",
+)
+@click.option("--all", "every", is_flag=True, help="A book of every question some group answered.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The PDF to write (one question), or a folder for question-N.pdf (several).",
+)
+@click.option("--html", "with_html", is_flag=True, help="Write an HTML page beside each PDF too.")
+@click.option("--no-pdf", is_flag=True, help="Only the HTML pages (no TeX needed).")
+@click.option("--anonymise", is_flag=True, help="Each group under its code, its answer blinded as by blind.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --anonymise: the key file of blind (the same codes); made when it does not exist.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Books built at once.")
+@click.option("--timeout", type=float, default=300, show_default=True, help="Seconds the TeX engine may run per book.")
+def book(
+    archive: Path,
+    questions: tuple[int, ...],
+    every: bool,
+    out: Path,
+    with_html: bool,
+    no_pdf: bool,
+    anonymise: bool,
+    key_file: Path | None,
+    jobs: int,
+    timeout: float,
+) -> None:
+    """Make a question book: one question's prompt, then every group's answer to it, in group order.
+
+    Each answer is under a heading with the group, its word and image counts and its
+    status (as check says), figures included; one bookmark per group, "Page x of y" at
+    the foot. Built like the reports' PDFs (Sphinx, the same style); --html writes the
+    page as HTML too. --anonymise gives every group its code from the --key file of
+    blind and blinds the answers as blind does.
+
+    \b
+    Example:
+      exam-pdf book archive/ --question 14 --out q14.pdf --html
+      exam-pdf book archive/ --all --out books/ -j 2
+    """
+    from exam_pdf.errors import ReportError
+    from exam_pdf.grading.book import make_books
+    from exam_pdf.terminal import shown
+
+    if not questions and not every:
+        raise ReportError("name a question (--question 14) or give --all")
+    if key_file is not None and not anonymise:
+        raise ReportError("--key goes with --anonymise")
+    if anonymise and key_file is None:
+        raise ReportError("--anonymise needs --key (the key file of blind, or where to write a new one)")
+    for line in make_books(archive, questions, every, out, with_html, not no_pdf, key_file, jobs, timeout):
+        click.echo(shown(line))
+
+
+COMMANDS = (sheet, similarity_command, blind, book)
