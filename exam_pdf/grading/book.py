@@ -276,10 +276,17 @@ def make_books(
     return lines
 
 
+#: The archive a worker process read, kept for the next book it builds (reading it is the slow part).
+_LOADED: dict[Path, Archive] = {}
+
+
 def _in_worker(root: Path, number: int, pdf: Path | None, html: Path | None, key: Path | None, timeout: float) -> str:
     from exam_pdf.grading.load import load_archive
 
-    return _one(load_archive(root), number, pdf, html, key, timeout)
+    if root not in _LOADED:
+        _LOADED.clear()
+        _LOADED[root] = load_archive(root)
+    return _one(_LOADED[root], number, pdf, html, key, timeout)
 
 
 def _one(archive: Archive, number: int, pdf: Path | None, html: Path | None, key: Path | None, timeout: float) -> str:
