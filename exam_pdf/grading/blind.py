@@ -49,8 +49,12 @@ _HOSTED = re.compile(
 )
 _GIT_SSH = re.compile(r"git@(?:github|gitlab)\.com:", re.I)
 _PAGES = re.compile(r"(?<![A-Za-z0-9-])(?P<owner>[A-Za-z0-9-]+)\.(?:github|gitlab)\.io", re.I)
-#: Names too common to replace wherever they appear (a repository called "project").
-_TOO_COMMON = {"project", "mlops", "exam", "report", "reports", "dtu", "main", "master", "group", "src", "code"}
+#: Words of names too common to replace wherever they appear: a repository called "project" or
+#: "02476-Machine-Learning-Operations" (the course's name) names no group.
+_GENERIC = set(
+    "02476 machine learning operations mlops ml ops dtu project projects exam report reports main master group "
+    "src code final course the of and for repo repository".split()
+)
 #: Accounts whose URLs are not a group's: the course's own, and GitHub's and GitLab's pages.
 _NOT_A_GROUP = {"skaftenicki", "features", "orgs", "settings", "marketplace", "apps", "topics", "explore", "help"}
 
@@ -154,8 +158,14 @@ def identifiers(group: Group, code: str, roster: dict[str, tuple[str, list[str]]
             if match.group("repo"):
                 names.add(re.sub(r"\.git$", "", match.group("repo")))
         names.update(match.group("owner") for match in _PAGES.finditer(text))
-    kept = sorted({n for n in names if len(n) > 2 and n.lower() not in _TOO_COMMON}, key=lambda n: (-len(n), n))
+    kept = sorted({n for n in names if len(n) > 2 and not _generic(n)}, key=lambda n: (-len(n), n))
     return Identifiers(code, sorted(n for n in numbers if n), list(dict.fromkeys(students)), kept)
+
+
+def _generic(name: str) -> bool:
+    """Whether every word of ``name`` is a word of :data:`_GENERIC`."""
+    words = [word for word in re.split(r"[\s_.-]+", name.lower()) if word]
+    return all(word in _GENERIC for word in words)
 
 
 def blind_text(text: str, ids: Identifiers, question_1: tuple[int, int] | None = None) -> str:
