@@ -287,3 +287,17 @@ def test_book_bad_input_one_line(archive: Path, tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no group's report has a question 99" in missing.stderr
     keyless = exam_pdf("book", str(archive), "-q", "3", "--out", str(tmp_path / "q.pdf"), "--anonymise")
     assert keyless.returncode == 2 and "--key" in keyless.stderr and "Traceback" not in keyless.stderr
+
+
+def test_books_in_parallel_html_only(archive: Path, tmp_path: Path) -> None:
+    """Several books, two at a time, HTML only (no TeX): one page per question in the folder --out."""
+    out = tmp_path / "books"
+    result = exam_pdf("book", str(archive), "-q", "3", "-q", "14", "--out", str(out), "--no-pdf", "--html", "-j", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(path.name for path in out.glob("*.html")) == ["question-14.html", "question-3.html"]
+    assert not list(out.glob("*.pdf"))
+    page = (out / "question-3.html").read_text("utf-8")
+    assert "https://github.com/octo-seven/mlops-project" in page  # not blinded without --anonymise
+    assert page.index("Group 7") < page.index("Group 12") < page.index("Group 31")
+    file = exam_pdf("book", str(archive), "-q", "3", "-q", "14", "--out", str(tmp_path / "q.pdf"))
+    assert file.returncode == 2 and "several books go into a folder" in file.stderr
