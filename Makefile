@@ -8,12 +8,13 @@ STAMP  := $(VENV)/.exam-pdf-installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # TeX Live and fonts for the PDF, poppler for reading PDFs back in tests,
-# Chromium for the browser tests, pandoc for the benchmark's reference.
+# Chromium for the browser tests, pandoc for the benchmark's reference, LibreOffice's
+# spreadsheet for reading back the grading sheet (tests/test_grading.py).
 DEB_PACKAGES := latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra \
 	texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core fonts-wqy-zenhei \
-	fonts-symbola poppler-utils chromium pandoc icc-profiles-free
+	fonts-symbola poppler-utils chromium pandoc icc-profiles-free libreoffice-calc-nogui
 LINTED       := exam_pdf tests benchmarks examples tools
-DEB_TOOLS    := latexmk xelatex pdftotext pdffonts pdftoppm chromium pandoc fc-match
+DEB_TOOLS    := latexmk xelatex pdftotext pdffonts pdftoppm chromium pandoc fc-match soffice
 
 .PHONY: demo test test-fast setup system-deps python-deps lint type docs bench clean
 

@@ -816,3 +816,13 @@ def collect(
 
 def _collect_name(result: dict[str, object]) -> str:
     return f"group {result['group']}" if result.get("group") else f"line {result['line']}"
+
+
+def _add_grading_commands() -> None:
+    from exam_pdf.grading.commands import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_grading_commands()

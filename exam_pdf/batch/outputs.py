@@ -191,8 +191,11 @@ def _late(late: Any) -> str:
     return f"{late['count']} (last {late.get('last_date', '')} {str(late.get('last_sha', ''))[:12]})"
 
 
-def index_html(data: dict[str, Any]) -> bytes:
-    """The overview page: a table of groups, sortable by a small inline script."""
+def index_html(data: dict[str, Any], similarity: str = "") -> bytes:
+    """The overview page: a table of groups, sortable by a small inline script.
+
+    ``similarity``: the section on answers shared between groups, as HTML already escaped
+    (:mod:`exam_pdf.grading.report`), which ``exam-pdf similarity`` adds to the page."""
     import base64
 
     import jinja2
@@ -211,6 +214,7 @@ def index_html(data: dict[str, Any]) -> bytes:
         script_hash=f"sha256-{digest}",
         ranges=ranges,
         late=_late,
+        similarity=similarity,
     )
     return page.encode("utf-8")
 

@@ -142,9 +142,11 @@ def _sphinx(
     fresh: bool,
     repo_url: str = "",
     submission: Submission | None = None,
+    overrides: dict[str, object] | None = None,
 ):
     """Run one Sphinx build. ``fresh`` re-reads the report (figures may have changed even
-    when the README did not); the second builder of ``exam-pdf build`` reuses that read."""
+    when the README did not); the second builder of ``exam-pdf build`` reuses that read.
+    ``overrides``: configuration values set over the report's (a question book's template)."""
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -166,7 +168,7 @@ def _sphinx(
             str(work / builder),
             str(work / "doctrees"),
             builder,
-            confoverrides=_config(source, notes, edition, repo_url, submission),
+            confoverrides={**_config(source, notes, edition, repo_url, submission), **(overrides or {})},
             status=None,
             warning=warnings,
             freshenv=fresh,
