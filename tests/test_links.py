@@ -433,7 +433,10 @@ def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(tmp_path: 
     src = tmp_path / "src"
     src.mkdir()
     (src / "stray.py").write_text(STRAY_EXTENSION)
-    (src / "conf.py").write_text('import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\nextensions = ["exam_pdf.sphinxext", "stray"]\nsource_suffix = {".md": "exam-report"}\n')
+    (src / "conf.py").write_text(
+        "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n"
+        'extensions = ["exam_pdf.sphinxext", "stray"]\nsource_suffix = {".md": "exam-report"}\n'
+    )
     (src / "index.md").write_text("# Report\n\n## Question 1\n\nAnswer: see |nowhere| for it.\n")
     app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
                  status=None, warning=io.StringIO(), freshenv=True)  # fmt: skip

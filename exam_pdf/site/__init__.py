@@ -59,9 +59,7 @@ def question_numbers() -> list[int]:
 def write_project(src: Path, groups: list[Group]) -> None:
     """The stubs, the list of groups and each group's folder; unchanged files keep their dates."""
     numbers = question_numbers()
-    listed = [
-        {"slug": g.slug, "docname": g.docname, "source": g.source, "reason": g.reason} for g in groups
-    ]
+    listed = [{"slug": g.slug, "docname": g.docname, "source": g.source, "reason": g.reason} for g in groups]
     pages = [f"   {g.slug} <{g.docname}>" for g in groups if not g.reason]
     pages += [f"   Question {n} <{question_docname(n)}>" for n in numbers]
     stubs = {

@@ -174,7 +174,18 @@ class FillPages(SphinxPostTransform):
                     group["source"],
                 ]
             )
-        headers = ["Group", "Title", "Status", "Edition", "Members", "Passed", "Errors", "Warnings", "Failing", "Source"]
+        headers = [
+            "Group",
+            "Title",
+            "Status",
+            "Edition",
+            "Members",
+            "Passed",
+            "Errors",
+            "Warnings",
+            "Failing",
+            "Source",
+        ]
         table = _table(headers, rows, [8, 20, 8, 8, 16, 6, 6, 6, 10, 12])
         table["classes"] += ["groups", "exam-site-groups"]
         total = nodes.paragraph(
@@ -188,6 +199,8 @@ class FillPages(SphinxPostTransform):
         return [total, table, questions]
 
     def question(self, builder: Any, number: int, groups: list[dict[str, str]]) -> list[nodes.Node]:
+        from exam_pdf.formats import count
+
         digests = getattr(self.env, "exam_site", {})
         here = self.env.docname
         out: list[nodes.Node] = []
@@ -212,7 +225,10 @@ class FillPages(SphinxPostTransform):
                 "",
                 "",
                 _link(builder, here, group["docname"], "in the report", facts["anchor"]),
-                nodes.Text(f": {facts['words']} words, {facts['images']} images ({facts['limit'] or 'no limit'}); "),
+                nodes.Text(
+                    f": {count(facts['words'], 'word')}, {count(facts['images'], 'image')} "
+                    f"({facts['limit'] or 'no limit'}); "
+                ),
                 _status(facts["status"]),
             )
             for child in section.children[1:]:
@@ -275,7 +291,7 @@ def page_assets(app: Any, pagename: str, templatename: str, context: dict, doctr
     app.builder.add_css_file(CSS_FILE)  # the notes are on the question pages too
     app.builder.add_css_file(SITE_CSS)
     if pagename == app.config.root_doc:
-        app.builder.add_js_file(SORT_SCRIPT, loading_method="defer")  # after the table is there
+        app.builder.add_js_file(SORT_SCRIPT, defer="defer")  # after the table is there
 
 
 def copy_assets(app: Any, exception: Exception | None) -> None:

@@ -35,9 +35,9 @@ from exam_pdf.pipeline import CheckResult, apply_edition, check_report
 from exam_pdf.provenance import Submission
 from exam_pdf.source import read_source
 from exam_pdf.sphinxext import figures
+from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT, checkbox, exam_summary, image_placeholder, status_note
 from exam_pdf.sphinxext.output import QUESTION, REPORT_MATH
 from exam_pdf.sphinxext.reports import REPORT_FLAG
-from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT, checkbox, exam_summary, image_placeholder, status_note
 
 _BOX = re.compile(r"^\[( |x|X|-)\]\s")
 _BOX_STATE = {" ": "unchecked", "x": "checked", "X": "checked", "-": "not-applicable"}
