@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -211,3 +213,77 @@ def test_a_hostile_report_cannot_touch_another_groups_page_or_the_sites(tmp_path
     hostile = (site / "groups" / "group-h" / "README.html").read_text("utf-8")
     assert "Figure not shown" in hostile
     assert "root:x:0:0" not in "".join(p.read_text("utf-8") for p in site.rglob("*.html"))
+
+
+# From a batch archive, and in a browser ---------------------------------------------------------
+
+
+@pytest.mark.latex
+@pytest.mark.slow
+def test_site_from_a_batch_archive_reads_the_sources_embedded_in_the_pdfs(tmp_path: Path, run_exam_pdf) -> None:
+    tree = make_tree(tmp_path / "tree")
+    archive = tmp_path / "archive"
+    done = run_exam_pdf("batch", str(tree), "--out", str(archive), "-j", "1", "--state", str(tmp_path / "bstate"))
+    assert done.returncode == 0, done.stderr
+    shutil.rmtree(tree)  # the archive is all the site needs
+    outcome = build_site(archive, tmp_path / "site", work=tmp_path / "state")
+    assert not outcome.failed and outcome.warnings == ""
+    overview = body(tmp_path / "site" / "index.html")
+    assert "Group 7" in overview and "Group 12" in overview
+    question = body(tmp_path / "site" / "questions" / "q03.html")
+    assert WORD in question
+    [image] = re.findall(r'<img[^>]*src="([^"]+)"', question)
+    assert (tmp_path / "site" / "questions" / image).resolve().is_file()
+
+
+def dom(url: str, profile: Path) -> str:
+    from test_browser import chromium
+
+    command = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert "<html" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
+def ids_of(page: Path) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', page.read_text("utf-8")))
+
+
+@pytest.mark.browser
+def test_browser_search_finds_an_answer_and_the_pages_link_each_other(built, tmp_path: Path) -> None:
+    site, _ = built
+    # Sphinx's search, run by Chromium from disk: a word of group 12's answer
+    found = dom((site / "search.html").as_uri() + f"?q={WORD.lower()}", tmp_path / "profile")
+    results = re.findall(r'<a href="([^"]+)"', found[found.index('id="search-results"') :])
+    pages = {href.split("?")[0].split("#")[0] for href in results}
+    assert "groups/group-b/README.html" in pages and "questions/q03.html" in pages, results
+    # overview -> each group page and question page, as the browser sees the links
+    overview = dom((site / "index.html").as_uri(), tmp_path / "profile")
+    table = overview[overview.index("exam-site-groups") :]
+    groups = re.findall(r'href="(groups/[^"#]+)"', table)
+    assert groups[:2] == ["groups/group-a/README.html", "groups/group-b/README.html"]
+    assert "aria-sort" not in table  # not yet sorted: the script waits for a click
+    for href in [*groups, *re.findall(r'href="(questions/q\d+\.html)"', overview)]:
+        assert (site / href).is_file(), href
+    # question page -> the answer in each group's page (the anchor exists there)
+    question = site / "questions" / "q03.html"
+    shown = dom(question.as_uri(), tmp_path / "profile")
+    for href in re.findall(r'href="(\.\./groups/[^"]+#[^"]+)"', shown):
+        path, anchor = href.split("#")
+        assert anchor in ids_of((question.parent / path).resolve()), href
+    # group page -> back to the overview (the sidebar's navigation) and to the questions
+    group = site / "groups" / "group-a" / "README.html"
+    shown = dom(group.as_uri(), tmp_path / "profile")
+    assert 'href="../../index.html"' in shown and 'href="../../questions/q03.html"' in shown

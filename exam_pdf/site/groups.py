@@ -48,7 +48,13 @@ class Group:
 
 
 def is_archive(path: Path) -> bool:
-    return path.is_dir() and (path / "manifest.json").is_file()
+    """Whether ``path`` is the output of ``exam-pdf batch``: its manifest names the tool
+    (another ``manifest.json``, such as a corpus's own, makes a tree of group folders)."""
+    try:
+        data = json.loads((path / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return (path / "manifest.json").is_file()  # unreadable: from_archive says why
+    return isinstance(data, dict) and str(data.get("tool", "")).startswith("exam-pdf")
 
 
 def collect(path: Path) -> list[Group]:
