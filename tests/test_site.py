@@ -136,6 +136,7 @@ def test_cli_builds_the_site_and_names_a_group_without_a_page(tmp_path: Path, cl
     tree = make_tree(tmp_path / "tree")
     (tree / "group-c").mkdir()
     (tree / "group-c" / "README.md").symlink_to(tree / "group-a" / "reports" / "README.md")
+    (tree / "manifest.json").write_text('[{"id": "group-a"}]')  # a corpus's own manifest: still a tree
     result = cli("site", str(tree), "--out", str(tmp_path / "site"), "--state", str(tmp_path / "state"))
     assert result.exit_code == 1, result.output
     assert "no page: group-c/README.md:" in result.output and "outside the group's folder" in result.output

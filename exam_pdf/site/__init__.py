@@ -64,7 +64,8 @@ def write_project(src: Path, groups: list[Group]) -> None:
     pages += [f"   Question {n} <{question_docname(n)}>" for n in numbers]
     stubs = {
         GROUPS_FILE: json.dumps({"groups": listed}, indent=1, ensure_ascii=False) + "\n",
-        "index.rst": "Exam reports\n============\n\n.. exam-site-overview::\n\n.. toctree::\n   :hidden:\n\n"
+        "index.rst": "Exam reports\n============\n\n.. exam-site-overview::\n\n"
+        + ".. toctree::\n   :hidden:\n   :titlesonly:\n\n"
         + "\n".join(pages)
         + "\n",
     }
@@ -83,7 +84,7 @@ def write_project(src: Path, groups: list[Group]) -> None:
 
 
 def config(groups: list[Group]) -> dict[str, object]:
-    from exam_pdf.site.pages import SITE_CSS  # noqa: F401  (the site's static files)
+    from exam_pdf.batch.keys import code_fingerprint
 
     return {
         "extensions": ["exam_pdf.sphinxext", "exam_pdf.sphinxext.archival", "exam_pdf.site.pages"],
@@ -107,6 +108,8 @@ def config(groups: list[Group]) -> dict[str, object]:
         "html_last_updated_fmt": None,
         "exam_pdf_image_dir": IMAGE_DIR,
         "exam_site_questions": question_numbers(),
+        # exam-pdf's own code: another version reads every page again (its checks may differ)
+        "exam_site_code": code_fingerprint(),
         "suppress_warnings": ["image.not_readable"],
     }
 

@@ -124,9 +124,13 @@ def _status(status: str) -> nodes.inline:
     return nodes.inline("", status, classes=[f"exam-status-{status}", "exam-site-status"])
 
 
-def _label(group: dict[str, str], found: dict[str, Any] | None) -> str:
-    number = (found or {}).get("group", "")
-    return f"Group {number}" if number else group["slug"]
+def _labels(groups: list[dict[str, str]], digests: dict[str, Any]) -> dict[str, str]:
+    """``Group 7`` by the report's group number; with the folder when two reports give one number."""
+    numbers = {g["slug"]: digests.get(g["docname"], {}).get("group", "") for g in groups}
+    shared = {n for n in numbers.values() if n and list(numbers.values()).count(n) > 1}
+    return {
+        slug: (f"Group {n} ({slug})" if n in shared else f"Group {n}") if n else slug for slug, n in numbers.items()
+    }
 
 
 class FillPages(SphinxPostTransform):
@@ -148,6 +152,7 @@ class FillPages(SphinxPostTransform):
         here = self.env.docname
         rows: list[list[nodes.Node | str]] = []
         counts = {"ok": 0, "findings": 0, "failed": 0}
+        labels = _labels(groups, digests)
         for group in groups:
             found = digests.get(group["docname"])
             if found is None:
@@ -156,14 +161,13 @@ class FillPages(SphinxPostTransform):
                 label: nodes.Node = nodes.Text(group["slug"])
                 if not group.get("reason"):  # a page exists, though nothing was checked
                     label = _link(builder, here, group["docname"], group["slug"])
-                rows.append([label, why, _status("failed"), "", "", "", "", "", "", group["source"]])
+                rows.append([label, _status("failed"), why, "", "", "", "", "", group["source"]])
                 continue
             status = "findings" if found["errors"] else "ok"
             counts[status] += 1
             rows.append(
                 [
-                    _link(builder, here, group["docname"], _label(group, found)),
-                    found["title"],
+                    _link(builder, here, group["docname"], labels[group["slug"]]),
                     _status(status),
                     found["edition"],
                     found["members"],
@@ -203,6 +207,7 @@ class FillPages(SphinxPostTransform):
 
         digests = getattr(self.env, "exam_site", {})
         here = self.env.docname
+        labels = _labels(groups, digests)
         out: list[nodes.Node] = []
         prompt_shown = False
         for group in groups:
@@ -220,7 +225,7 @@ class FillPages(SphinxPostTransform):
                     out.append(_detached(prompt, builder, here, group["docname"], "prompt"))
                     prompt_shown = True
             block = nodes.section(ids=[f"group-{group['slug']}"])
-            block += nodes.title("", _label(group, found))
+            block += nodes.title("", labels[group["slug"]])
             block += nodes.paragraph(
                 "",
                 "",
@@ -308,6 +313,7 @@ def setup(app: Any) -> dict[str, Any]:
     from exam_pdf import __version__
 
     app.add_config_value("exam_site_questions", [], "env", [list])
+    app.add_config_value("exam_site_code", "", "env", [str])
     app.add_node(site_overview)
     app.add_node(site_question)
     directives.register_directive("exam-site-overview", OverviewDirective)
