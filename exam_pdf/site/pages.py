@@ -305,8 +305,8 @@ def copy_assets(app: Any, exception: Exception | None) -> None:
     from exam_pdf.builders import PACKAGE
 
     if exception is None and app.builder.format == "html":
-        copy_asset_file(PACKAGE / "theme" / SORT_SCRIPT, app.outdir / "_static")
-        copy_asset_file(Path(__file__).parent / "static" / SITE_CSS, app.outdir / "_static")
+        copy_asset_file(PACKAGE / "theme" / SORT_SCRIPT, app.outdir / "_static", force=True)
+        copy_asset_file(Path(__file__).parent / "static" / SITE_CSS, app.outdir / "_static", force=True)
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -53,9 +53,9 @@ def copy_assets(app: Any, exception: Exception | None) -> None:
     if exception is not None:
         return
     if app.builder.format == "html":
-        copy_asset_file(STATIC / CSS_FILE, app.outdir / "_static")
+        copy_asset_file(STATIC / CSS_FILE, app.outdir / "_static", force=True)  # a newer version's
     elif app.builder.format == "latex":
-        copy_asset_file(latex_package_file(), app.outdir)
+        copy_asset_file(latex_package_file(), app.outdir, force=True)
 
 
 def holds_report(doctree: nodes.Node) -> bool:
