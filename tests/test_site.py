@@ -110,6 +110,7 @@ def test_search_index_holds_the_answers(built) -> None:
     site, _ = built
     index = (site / "searchindex.js").read_text("utf-8")
     assert WORD.lower()[:8] in index.lower()
+    assert '"Group 12: Exam template for 02476 Machine Learning Operations"' in index, "pages named by group"
     assert (site / "search.html").is_file()
 
 

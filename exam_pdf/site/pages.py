@@ -94,14 +94,27 @@ def digest(result: Any) -> dict[str, Any]:
 
 
 class Digest(SphinxTransform):
-    """After the checks and the last guard (900) have made their findings: the group's digest."""
+    """After the checks and the last guard (900) have made their findings: the group's digest.
+    (After ``doctree-read`` too, which Sphinx emits at 880.)"""
 
     default_priority = 950
 
     def apply(self, **kwargs: Any) -> None:
         result = getattr(self.env, "exam_pdf_results", {}).get(self.env.docname)
         if result is not None:
-            self.env.__dict__.setdefault("exam_site", {})[self.env.docname] = digest(result)
+            found = self.env.__dict__.setdefault("exam_site", {})[self.env.docname] = digest(result)
+            if found["group"]:
+                group_title(self.env, self.env.docname, found["group"])
+
+
+def group_title(env: Any, docname: str, group: str) -> None:
+    """A group page is called by its group ("Group 7: Exam report ...") in the navigation, the
+    search results and the browser's tab, not only by the template's title, which many reports
+    keep. (Sphinx took the page's title before, at ``doctree-read``.)"""
+    for titles in (env.titles, env.longtitles):
+        old = titles.get(docname)
+        text = f"Group {group}: {old.astext()}" if old is not None else f"Group {group}"
+        titles[docname] = nodes.title(text, text)
 
 
 def _order(env: Any, groups: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -178,19 +191,8 @@ class FillPages(SphinxPostTransform):
                     group["source"],
                 ]
             )
-        headers = [
-            "Group",
-            "Title",
-            "Status",
-            "Edition",
-            "Members",
-            "Passed",
-            "Errors",
-            "Warnings",
-            "Failing",
-            "Source",
-        ]
-        table = _table(headers, rows, [8, 20, 8, 8, 16, 6, 6, 6, 10, 12])
+        headers = ["Group", "Status", "Edition", "Members", "Passed", "Errors", "Warnings", "Failing", "Source"]
+        table = _table(headers, rows, [8, 8, 8, 16, 6, 6, 6, 10, 12])
         table["classes"] += ["groups", "exam-site-groups"]
         total = nodes.paragraph(
             "",
