@@ -138,9 +138,14 @@ def test_cli_builds_the_site_and_names_a_group_without_a_page(tmp_path: Path, cl
     (tree / "group-c").mkdir()
     (tree / "group-c" / "README.md").symlink_to(tree / "group-a" / "reports" / "README.md")
     (tree / "manifest.json").write_text('[{"id": "group-a"}]')  # a corpus's own manifest: still a tree
+    (tree / "group-d").mkdir()
+    (tree / "group-d" / "README.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # not text: no page, the rest builds
     result = cli("site", str(tree), "--out", str(tmp_path / "site"), "--state", str(tmp_path / "state"))
     assert result.exit_code == 1, result.output
     assert "no page: group-c/README.md:" in result.output and "outside the group's folder" in result.output
+    assert "no page: group-d/README.md: is a binary file" in result.output
+    overview = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "is a binary file" in overview and "Group 12" in overview
     assert (tmp_path / "site" / "index.html").is_file()
     bad = tmp_path / "archive"
     bad.mkdir()

@@ -57,7 +57,24 @@ def question_numbers() -> list[int]:
 
 
 def write_project(src: Path, groups: list[Group]) -> None:
-    """The stubs, the list of groups and each group's folder; unchanged files keep their dates."""
+    """Each group's folder, the list of groups and the stubs; unchanged files keep their dates.
+
+    A report that cannot be read as Markdown text (binary, not UTF-8, empty, too big) gets
+    no page: its reason is shown in the overview instead, and the other groups build."""
+    from exam_pdf.errors import ReportError
+    from exam_pdf.source import read_source
+
+    remove_stale(src / GROUPS_DIR, {g.slug for g in groups if not g.reason})
+    for group in groups:
+        if group.reason:
+            continue
+        folder = src / GROUPS_DIR / group.slug
+        sync(folder, group.files)
+        try:
+            read_source(folder / group.report)
+        except ReportError as exc:
+            group.reason = str(exc).removeprefix(f"{folder / group.report}: ")  # the CLI names the source
+            remove_stale(src / GROUPS_DIR, {g.slug for g in groups if not g.reason})
     numbers = question_numbers()
     listed = [{"slug": g.slug, "docname": g.docname, "source": g.source, "reason": g.reason} for g in groups]
     pages = [f"   {g.slug} <{g.docname}>" for g in groups if not g.reason]
@@ -77,10 +94,6 @@ def write_project(src: Path, groups: list[Group]) -> None:
         if not target.is_file() or target.read_text("utf-8") != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, "utf-8")
-    remove_stale(src / GROUPS_DIR, {g.slug for g in groups if not g.reason})
-    for group in groups:
-        if not group.reason:
-            sync(src / GROUPS_DIR / group.slug, group.files)
 
 
 def config(groups: list[Group]) -> dict[str, object]:
