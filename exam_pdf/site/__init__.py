@@ -26,7 +26,7 @@ from exam_pdf.site.groups import GROUPS_DIR, Group, collect, remove_stale, sync
 from exam_pdf.site.pages import GROUPS_FILE, question_docname
 from exam_pdf.usercache import user_cache
 
-#: Question pages: one per question number of the editions, 1 to the largest count.
+#: The normalised figures of every group, named by content (exam_pdf_image_dir).
 IMAGE_DIR = "_exam_img"
 
 
@@ -51,6 +51,7 @@ def project_folder(out: Path) -> Path:
 
 
 def question_numbers() -> list[int]:
+    """A question page for each number of the editions, 1 to the largest count."""
     from exam_pdf.editions import PROFILES
 
     return list(range(1, max(profile.question_count for profile in PROFILES.values()) + 1))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from docutils.parsers.rst import Directive, directives
+from docutils.parsers.rst import Directive
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
@@ -318,8 +318,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("exam_site_code", "", "env", [str])
     app.add_node(site_overview)
     app.add_node(site_question)
-    directives.register_directive("exam-site-overview", OverviewDirective)
-    directives.register_directive("exam-site-question", QuestionDirective)
+    app.add_directive("exam-site-overview", OverviewDirective)
+    app.add_directive("exam-site-question", QuestionDirective)
     app.add_transform(Digest)
     app.add_post_transform(FillPages)
     app.connect("env-get-outdated", outdated)
