@@ -294,3 +294,13 @@ def test_browser_search_finds_an_answer_and_the_pages_link_each_other(built, tmp
     group = site / "groups" / "group-a" / "README.html"
     shown = dom(group.as_uri(), tmp_path / "profile")
     assert 'href="../../index.html"' in shown and 'href="../../questions/q03.html"' in shown
+
+
+def test_parallel_build_gives_the_same_pages(built, tmp_path: Path) -> None:
+    """``--jobs 2``: what each reading process found (check results, digests, titles) is merged."""
+    site, _ = built
+    tree = make_tree(tmp_path / "tree")
+    outcome = build_site(tree, tmp_path / "site", jobs=2, work=tmp_path / "state")
+    assert outcome.warnings == ""
+    for page in ("index.html", "questions/q03.html", "groups/group-b/README.html"):
+        assert body(tmp_path / "site" / page) == body(site / page), page
