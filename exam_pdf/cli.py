@@ -707,6 +707,47 @@ def merge(out: Path, parts: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.argument("source", metavar="ARCHIVE_OR_TREE", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="The site's folder.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Pages Sphinx reads at once.")
+@click.option(
+    "--state",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the site's Sphinx project and environment [default: in the user's cache, one per --out folder].",
+)
+def site(source: Path, out: Path, jobs: int, state: Path | None) -> None:
+    """Build one HTML site of a cohort's reports: overview, a page per group and per question, search.
+
+    ARCHIVE_OR_TREE is the output of batch (the reports are read from the sources
+    embedded in its PDFs) or a folder of group folders, as batch reads. The site has an
+    overview of the groups (click a heading to sort), each group's report with its notes
+    and figures, a page per question with every group's answer in group order (words,
+    images, status) and a search over all of it; it opens from disk, offline. A second
+    run builds again only the groups that changed and the pages that list them. Exit 0
+    when every group has a page, 1 when some have none (named on stderr).
+
+    \b
+    Example:
+      exam-pdf batch submissions/ --out archive/ && exam-pdf site archive/ --out site/
+    """
+    from exam_pdf.site import build_site, project_folder
+    from exam_pdf.terminal import shown
+
+    _writable(out)
+    state = state or project_folder(out)
+    _writable(state, " (the site's Sphinx project; choose another folder with --state)")
+    outcome = build_site(source, out, jobs, state)
+    for group in outcome.failed:
+        click.echo(shown(f"no page: {group.source}: {group.reason}"), err=True)
+    pages = len(outcome.groups) - len(outcome.failed)
+    click.echo(
+        f"{pages} group pages; {outcome.read} pages read, {len(outcome.written)} written in {outcome.seconds:.1f} s"
+    )
+    click.echo(f"site: {shown(out / 'index.html')}")
+    sys.exit(1 if outcome.failed else 0)
+
+
+@main.command()
 @click.argument("roster", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--deadline", required=True, help="ISO 8601 time with its zone, e.g. 2026-01-24T23:59:59+01:00.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder.")

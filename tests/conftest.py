@@ -27,6 +27,10 @@ from click.testing import CliRunner, Result
 
 from exam_pdf.cli import main as cli_main
 
+#: Sphinx's own test fixtures (``app``, ``make_app``, ``@pytest.mark.sphinx``), for the Sphinx
+#: projects under tests/roots (see the ``rootdir`` fixture).
+pytest_plugins = ("sphinx.testing.fixtures",)
+
 REPO = Path(__file__).resolve().parents[1]
 #: The real corpus (46 reports, read only), or None: set EXAM_PDF_CORPUS to run its tests.
 CORPUS: Path | None = Path(os.environ["EXAM_PDF_CORPUS"]).resolve() if os.environ.get("EXAM_PDF_CORPUS") else None
@@ -34,6 +38,12 @@ TEMPLATES = REPO / "tests" / "fixtures" / "templates"
 EXAMPLE = REPO / "examples" / "report"
 ARTIFACTS = REPO / "test-artifacts"
 CORPUS_HINT = "set EXAM_PDF_CORPUS to the corpus folder (e.g. EXAM_PDF_CORPUS=../shared/corpus) to run them"
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """Where ``@pytest.mark.sphinx(testroot="site")`` finds its project: tests/roots/test-site."""
+    return REPO / "tests" / "roots"
 
 
 def corpus_ids() -> list[str]:

@@ -423,17 +423,21 @@ def test_copy_of_a_linked_file_stays_inside_out(tmp_path: Path) -> None:
 
 
 def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(tmp_path: Path) -> None:
-    """The last guard: a problematic node the link resolution cannot prevent (here an undefined
-    substitution on a reStructuredText report page in a Sphinx project of one's own) is shown
-    as text, never as red text linking to a dropped message, and named in the findings."""
+    """The last guard: a problematic node the link resolution cannot prevent (here one that another
+    extension of a Sphinx project of one's own leaves on a report page) is shown as text, never as
+    red text linking to a dropped message, and named in the findings."""
     import io
 
     from sphinx.application import Sphinx
 
     src = tmp_path / "src"
     src.mkdir()
-    (src / "conf.py").write_text('extensions = ["exam_pdf.sphinxext"]\n')
-    (src / "index.rst").write_text("Report\n======\n\nQuestion 1\n----------\n\nAnswer: see |nowhere| for it.\n")
+    (src / "stray.py").write_text(STRAY_EXTENSION)
+    (src / "conf.py").write_text(
+        "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n"
+        'extensions = ["exam_pdf.sphinxext", "stray"]\nsource_suffix = {".md": "exam-report"}\n'
+    )
+    (src / "index.md").write_text("# Report\n\n## Question 1\n\nAnswer: see |nowhere| for it.\n")
     app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
                  status=None, warning=io.StringIO(), freshenv=True)  # fmt: skip
     app.build()
@@ -441,4 +445,30 @@ def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(tmp_path: 
     assert "see |nowhere| for it" in re.sub(r"<[^>]+>", "", page)
     assert "problematic" not in page and "system-message" not in page
     [finding] = [f for f in app.env.exam_pdf_results["index"].findings if f.rule.id == "link-broken"]
-    assert finding.line == 7 and 'Undefined substitution referenced: "nowhere"' in finding.message
+    assert finding.line == 5 and 'Undefined substitution referenced: "nowhere"' in finding.message
+
+
+#: An extension that does what docutils does with an undefined substitution: a problematic node
+#: pointing at an error message (line 5), after exam-pdf's link resolution and before its guard.
+STRAY_EXTENSION = """
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+
+class Stray(SphinxTransform):
+    default_priority = 700
+
+    def apply(self, **kwargs):
+        text = next(n for n in self.document.findall(nodes.Text) if "|nowhere|" in n)
+        message = self.document.reporter.error('Undefined substitution referenced: "nowhere".', line=5)
+        problem = nodes.problematic("|nowhere|", "|nowhere|", refid=self.document.set_id(message))
+        message.add_backref(self.document.set_id(problem))
+        self.document.transform_messages.append(message)
+        before, after = str(text).split("|nowhere|")
+        text.parent.replace(text, [nodes.Text(before), problem, nodes.Text(after)])
+
+
+def setup(app):
+    app.add_transform(Stray)
+    return {"parallel_read_safe": True}
+"""

@@ -73,6 +73,13 @@ class Built:
     result: CheckResult | None = None
 
 
+def notes_css() -> str:
+    """The extension's own CSS for notes, summary, prompts and placeholders (the theme inlines it)."""
+    from exam_pdf.sphinxext import CSS_FILE, STATIC
+
+    return (STATIC / CSS_FILE).read_text("utf-8")
+
+
 def _config(
     source: Source, notes: bool, edition: str, repo_url: str = "", submission: Submission | None = None
 ) -> dict[str, object]:
@@ -81,7 +88,8 @@ def _config(
     title = f"Exam report: {source.path.parent.name}/{source.path.name}"
     latex_dir = templates_dir()
     return {
-        "extensions": ["exam_pdf.sphinxext"],
+        # The archival part: math as its TeX source, the hardened LaTeX translator (exam-pdf's own builds).
+        "extensions": ["exam_pdf.sphinxext", "exam_pdf.sphinxext.archival"],
         "source_suffix": {".md": "exam-report"},
         "root_doc": "index",
         "project": "02476 exam report",
@@ -103,7 +111,7 @@ def _config(
         "html_domain_indices": False,
         "html_permalinks": False,
         "html_context": {
-            "exam_css": (PACKAGE / "theme" / "exam.css").read_text(),
+            "exam_css": (PACKAGE / "theme" / "exam.css").read_text() + notes_css(),
             "exam_pygments_css": HtmlFormatter(style="default").get_style_defs(".highlight"),
             "exam_version": __version__,
             "exam_title": title,

@@ -36,6 +36,8 @@ from exam_pdf.provenance import Submission
 from exam_pdf.source import read_source
 from exam_pdf.sphinxext import figures
 from exam_pdf.sphinxext.nodes import KEEP_WITH_PROMPT, checkbox, exam_summary, image_placeholder, status_note
+from exam_pdf.sphinxext.output import QUESTION, REPORT_MATH
+from exam_pdf.sphinxext.reports import REPORT_FLAG
 
 _BOX = re.compile(r"^\[( |x|X|-)\]\s")
 _BOX_STATE = {" ": "unchecked", "x": "checked", "X": "checked", "-": "not-applicable"}
@@ -53,6 +55,8 @@ class ReportTransform(SphinxTransform):
     default_priority = 180
 
     def apply(self, **kwargs: Any) -> None:
+        if not self.document.get(REPORT_FLAG):
+            return  # not read by the safe parser as a report (exam_pdf.sphinxext.reports)
         sections = list(self.document.findall(nodes.section))
         if not any(QUESTION_TITLE.match(s[0].astext()) for s in sections):
             return
@@ -78,6 +82,10 @@ class ReportTransform(SphinxTransform):
             where = resolve(uri, source.folder)
             if where.path is not None and where.problem in (None, "image-unreadable", "image-format"):
                 referenced.add(Path(os.path.normpath(uri.split("#")[0].split("?")[0])).as_posix())
+        for question in report.questions:
+            question.section[QUESTION] = question.number
+        for math in self.document.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
+            math[REPORT_MATH] = True
         mark_prompts(report)
         mark_checkboxes(self.document)
         repository = links.find_repository(source.folder, config.exam_pdf_repo_url or None)
@@ -249,11 +257,11 @@ def placeholder(uri: str, reason: str, inline: bool = False) -> image_placeholde
     paragraph (or link), so it holds only inline nodes (HTML allows no block inside a ``<p>``)."""
     box = image_placeholder(uri=uri, inline=inline)
     if inline:
-        box += nodes.strong("", "Figure not shown: ")
+        box += [nodes.strong("", "Figure not shown:"), nodes.Text(" ")]
         box += nodes.literal(uri, uri)
         box += nodes.inline("", reason, classes=["exam-placeholder-reason"])
         return box
-    box += nodes.paragraph("", "", nodes.strong("", "Figure not shown: "), nodes.literal(uri, uri))
+    box += nodes.paragraph("", "", nodes.strong("", "Figure not shown:"), nodes.Text(" "), nodes.literal(uri, uri))
     box += nodes.paragraph("", reason)
     return box
 
@@ -419,7 +427,8 @@ def _finding_list(findings: list[Finding]) -> nodes.bullet_list:
             nodes.paragraph(
                 "",
                 "",
-                nodes.strong("", f"{f.severity.value} "),
+                nodes.strong("", f.severity.value),
+                nodes.Text(" "),
                 nodes.literal("", f.rule.id),
                 nodes.Text(f": {f.message}"),
             ),
@@ -477,7 +486,8 @@ def add_summary(result: CheckResult) -> None:
     box += nodes.paragraph(
         "",
         "",
-        nodes.strong("", "Compliance summary. "),
+        nodes.strong("", "Compliance summary."),
+        nodes.Text(" "),
         nodes.inline(
             "",
             f"{result.passed} of {count(len(report.answered_questions), 'question')} pass; "
