@@ -728,7 +728,7 @@ def site(source: Path, out: Path, jobs: int, state: Path | None) -> None:
 
     \b
     Example:
-      exam-pdf batch submissions/ --out archive/ && exam-pdf site archive/ --out site/
+      exam-pdf site archive/ --out site/    (archive/: what `exam-pdf batch` wrote)
     """
     from exam_pdf.site import build_site, project_folder
     from exam_pdf.terminal import shown

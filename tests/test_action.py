@@ -27,7 +27,7 @@ from conftest import EXAMPLE, REPO
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / "examples" / "workflows").glob("*.yml"))
 #: Debian packages that only the tests and the benchmark use (the Makefile installs them too).
-TEST_ONLY_PACKAGES = {"poppler-utils", "chromium", "pandoc"}
+TEST_ONLY_PACKAGES = {"poppler-utils", "chromium", "pandoc", "libreoffice-calc-nogui"}
 BIN = Path(sys.executable).parent
 
 
