@@ -156,6 +156,7 @@ def _sphinx(
     when the README did not); the second builder of ``exam-pdf build`` reuses that read.
     ``overrides``: configuration values set over the report's (a question book's template)."""
     from sphinx.application import Sphinx
+    from sphinx.builders.html import StandaloneHTMLBuilder
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     src = work / "src"
@@ -182,7 +183,7 @@ def _sphinx(
             freshenv=fresh,
             parallel=0,
         )
-        if builder == "html":
+        if isinstance(app.builder, StandaloneHTMLBuilder):
             # The page is one standalone file: no search page reads Sphinx's search index,
             # and stemming every word for it was a fifth of the HTML build.
             app.builder.search = False
