@@ -304,3 +304,20 @@ def test_parallel_build_gives_the_same_pages(built, tmp_path: Path) -> None:
     assert outcome.warnings == ""
     for page in ("index.html", "questions/q03.html", "groups/group-b/README.html"):
         assert body(tmp_path / "site" / page) == body(site / page), page
+
+
+@pytest.mark.slow
+def test_navigation_has_one_line_per_group_in_group_order(tmp_path: Path) -> None:
+    """A report written with several ``#`` headings is one line of the sidebar, not one per heading;
+    archive folders are listed in group order ("2" before "10")."""
+    tree = tmp_path / "tree"
+    for folder, number in (("10", "10"), ("2", "2")):
+        (tree / folder).mkdir(parents=True)
+        seven = (ROOT / "group-7.md").read_text("utf-8").replace("\n7\n", f"\n{number}\n", 1)
+        (tree / folder / "README.md").write_text(seven + "\n# Afterword of group " + number + "\n\nThanks.\n", "utf-8")
+    build_site(tree, tmp_path / "site", work=tmp_path / "state")
+    page = (tmp_path / "site" / "index.html").read_text("utf-8")
+    sidebar = text(page[page.index('<div class="sphinxsidebar"') :])
+    assert "Afterword" not in sidebar
+    assert sidebar.index("Group 2") < sidebar.index("Group 10") < sidebar.index("Question 1")
+    assert "Afterword of group 2" in (tmp_path / "site" / "groups" / "2" / "README.html").read_text("utf-8")

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def write_project(src: Path, groups: list[Group]) -> None:
             remove_stale(src / GROUPS_DIR, {g.slug for g in groups if not g.reason})
     numbers = question_numbers()
     listed = [{"slug": g.slug, "docname": g.docname, "source": g.source, "reason": g.reason} for g in groups]
-    pages = [f"   {g.slug} <{g.docname}>" for g in groups if not g.reason]
+    shown = sorted((g for g in groups if not g.reason), key=lambda g: _natural(g.slug))
+    pages = [f"   {_label(g.slug)} <{g.docname}>" for g in shown]
     pages += [f"   Question {n} <{question_docname(n)}>" for n in numbers]
     stubs = {
         GROUPS_FILE: json.dumps({"groups": listed}, indent=1, ensure_ascii=False) + "\n",
@@ -97,6 +99,20 @@ def write_project(src: Path, groups: list[Group]) -> None:
             target.write_text(text, "utf-8")
 
 
+def _natural(slug: str) -> tuple[int, str]:
+    """Archive folders in group order ("2" before "10", "10-name" after "10"), then by name."""
+    number = re.match(r"\d{1,9}", slug)
+    return (int(number.group(0)) if number else 10**9, slug)
+
+
+def _label(slug: str) -> str:
+    """A group's line in the navigation: "Group 10", "Group 10 (10-name)", or a tree's folder."""
+    number = re.match(r"\d{1,9}", slug)
+    if not number:
+        return slug
+    return f"Group {number.group(0)}" + (f" ({slug})" if slug != number.group(0) else "")
+
+
 def config(groups: list[Group]) -> dict[str, object]:
     from exam_pdf.batch.keys import code_fingerprint
 
@@ -112,7 +128,8 @@ def config(groups: list[Group]) -> dict[str, object]:
         "smartquotes": False,  # the reports are shown as written
         "html_theme": "alabaster",
         "html_theme_options": {"show_powered_by": False, "sidebar_collapse": True},
-        "html_sidebars": {"**": ["searchbox.html", "navigation.html"]},
+        "templates_path": [str(Path(__file__).with_name("templates"))],
+        "html_sidebars": {"**": ["searchbox.html", "exam-navigation.html"]},
         "html_static_path": [],
         "html_math_renderer": "exam_pdf",  # no MathJax: offline, and no script from a report's math
         "html_copy_source": False,

@@ -311,6 +311,23 @@ def copy_assets(app: Any, exception: Exception | None) -> None:
         copy_asset_file(Path(__file__).parent / "static" / SITE_CSS, app.outdir / "_static", force=True)
 
 
+def one_line_in_the_navigation(app: Any, doctree: nodes.document) -> None:
+    """A group page is one line of the site's navigation: its table of contents keeps the
+    page's title only. A report written with several ``#`` headings would otherwise put each
+    of them beside the groups (the page itself keeps every heading)."""
+    from exam_pdf.site.groups import GROUPS_DIR
+
+    docname = app.env.docname
+    toc = app.env.tocs.get(docname)
+    if not docname.startswith(f"{GROUPS_DIR}/") or toc is None:
+        return
+    items = [child for child in toc.children if isinstance(child, nodes.list_item)]
+    if items:
+        first = items[0]
+        first.children = [child for child in first.children if not isinstance(child, nodes.bullet_list)]
+        toc.children = [first]
+
+
 def setup(app: Any) -> dict[str, Any]:
     from exam_pdf import __version__
 
@@ -322,6 +339,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("exam-site-question", QuestionDirective)
     app.add_transform(Digest)
     app.add_post_transform(FillPages)
+    app.connect("doctree-read", one_line_in_the_navigation, priority=900)  # after Sphinx's own TOC
     app.connect("env-get-outdated", outdated)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
