@@ -83,15 +83,14 @@ def font_environment() -> dict[str, str]:
 def run_fc_match(*args: str) -> str | None:
     """``fc-match args`` in :func:`font_environment`, from the root folder (never a report's),
     with :data:`FONT_TIMEOUT`; its output, or None when it failed, was missing or took too long."""
+    return _output(["fc-match", *args], os.sep, font_environment(), FONT_TIMEOUT)
+
+
+def _output(command: list[str], cwd: str | Path, env: dict[str, str], timeout: float) -> str | None:
+    """What ``command`` prints when it succeeds, no input; None when it failed, was missing or took too long."""
     try:
         done = subprocess.run(
-            ["fc-match", *args],
-            cwd=os.sep,
-            env=font_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=FONT_TIMEOUT,
-            check=False,
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -161,21 +160,7 @@ def run_git(git_dir: Path, work_tree: Path, *args: str) -> str | None:
     command = ["git", f"--git-dir={git_dir}", f"--work-tree={work_tree}", *GIT_OPTIONS]
     for setting in GIT_SETTINGS:
         command += ["-c", setting]
-    try:
-        done = subprocess.run(
-            [*command, *args],
-            cwd=work_tree,
-            env=git_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode("utf-8", "replace")
+    return _output([*command, *args], work_tree, git_environment(), GIT_TIMEOUT)
 
 
 @contextlib.contextmanager
