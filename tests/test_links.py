@@ -422,14 +422,23 @@ def test_copy_of_a_linked_file_stays_inside_out(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "site")
 
 
-def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(tmp_path: Path) -> None:
+def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The last guard: a problematic node the link resolution cannot prevent (here one that another
     extension of a Sphinx project of one's own leaves on a report page) is shown as text, never as
     red text linking to a dropped message, and named in the findings."""
     import io
+    import sys
 
     from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace
 
+    # The project's conf.py puts its folder on sys.path and imports its extension, and a
+    # Sphinx application registers its directives in docutils' global registry: all of it
+    # goes when the test ends, or later Sphinx projects in this process see it.
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "stray", raising=False)
     src = tmp_path / "src"
     src.mkdir()
     (src / "stray.py").write_text(STRAY_EXTENSION)
@@ -438,9 +447,11 @@ def test_a_problematic_node_from_elsewhere_becomes_text_and_a_finding(tmp_path: 
         'extensions = ["exam_pdf.sphinxext", "stray"]\nsource_suffix = {".md": "exam-report"}\n'
     )
     (src / "index.md").write_text("# Report\n\n## Question 1\n\nAnswer: see |nowhere| for it.\n")
-    app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
-                 status=None, warning=io.StringIO(), freshenv=True)  # fmt: skip
-    app.build()
+    with docutils_namespace():
+        app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
+                     status=None, warning=io.StringIO(), freshenv=True)  # fmt: skip
+        app.build()
+    sys.modules.pop("stray", None)
     page = (tmp_path / "html" / "index.html").read_text("utf-8")
     assert "see |nowhere| for it" in re.sub(r"<[^>]+>", "", page)
     assert "problematic" not in page and "system-message" not in page
