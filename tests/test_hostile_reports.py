@@ -157,6 +157,7 @@ def stopped_workers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
     return out, outcome.manifest, started
 
 
+@pytest.mark.slow  # seconds of work: make test runs it, test-fast leaves it out
 def test_a_stopped_worker_still_gets_a_fallback_pdf_made_by_the_batch(
     stopped_workers: tuple[Path, dict, list[str]],
 ) -> None:
@@ -192,6 +193,7 @@ def test_a_stopped_workers_fallback_pdf_verifies_and_gives_back_the_readme(
 # ------------------------------------------------------------------ a PDF with a thousand headings
 
 
+@pytest.mark.slow  # seconds of work: make test runs it, test-fast leaves it out
 def test_a_pdf_with_thousands_of_outline_entries_is_sealed_and_verifies(tmp_path: Path) -> None:
     """The seal walks /Next links depth first: 1,000 duplicate questions (the cap) made an
     outline chain deeper than Python's recursion limit, an internal error after TeX succeeded."""

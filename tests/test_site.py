@@ -114,6 +114,7 @@ def test_search_index_holds_the_answers(built) -> None:
     assert (site / "search.html").is_file()
 
 
+@pytest.mark.slow  # seconds of work: make test runs it, test-fast leaves it out
 def test_second_run_rebuilds_only_the_changed_group_and_the_pages_that_list_it(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
     site, state = tmp_path / "site", tmp_path / "state"
@@ -296,6 +297,7 @@ def test_browser_search_finds_an_answer_and_the_pages_link_each_other(built, tmp
     assert 'href="../../index.html"' in shown and 'href="../../questions/q03.html"' in shown
 
 
+@pytest.mark.slow  # seconds of work: make test runs it, test-fast leaves it out
 def test_parallel_build_gives_the_same_pages(built, tmp_path: Path) -> None:
     """``--jobs 2``: what each reading process found (check results, digests, titles) is merged."""
     site, _ = built

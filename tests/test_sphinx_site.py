@@ -134,6 +134,7 @@ def test_exam_pdf_reports_names_the_report_pages(app) -> None:
     assert "Compliance summary" not in (out / "reports" / "group-12.txt").read_text("utf-8")
 
 
+@pytest.mark.slow  # seconds of work: make test runs it, test-fast leaves it out
 def test_parallel_build_merges_what_each_reader_found(make_app, rootdir: Path, tmp_path: Path) -> None:
     """``sphinx-build -j``: reports read in other processes are checked and styled all the same."""
     src = Path(shutil.copytree(rootdir / "test-site", tmp_path / "parallel"))
